@@ -1,0 +1,61 @@
+// What the Socket.IO layer and the broadcasters need from a connection,
+// without knowing it is a Beast WebSocket: queue frames, and close.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beastio::server {
+
+// One immutable WebSocket message body, shared by every recipient of a broadcast.
+using frame_ptr = std::shared_ptr<const std::string>;
+
+inline frame_ptr make_frame(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
+
+struct out_frame {
+    frame_ptr data;
+    bool binary = false;
+};
+
+// Why a connection ended. Each maps to a WebSocket close code and to the
+// reason string the reference server reports to disconnect handlers.
+enum class close_cause {
+    transport_close,      // the peer closed or the TCP connection dropped
+    ping_timeout,         // no pong within pingTimeout
+    client_close,         // the client sent an Engine.IO close packet
+    parse_error,          // an Engine.IO packet we could not parse
+    decode_error,         // a malformed Socket.IO packet
+    invalid_state,        // a Socket.IO packet not allowed in this state
+    heartbeat_direction,  // the client sent a ping: v4 clients only answer pings
+    connect_timeout,      // no namespace joined within connectTimeout
+    too_big,              // a message over maxPayload
+    send_queue_overflow,  // the client does not read fast enough
+    server_shutdown,      // SIGTERM / SIGINT
+    transport_error,      // a socket or protocol error below Engine.IO
+};
+
+struct close_info {
+    std::uint16_t ws_code;
+    std::string_view log_text;  // for our log line and the close frame's reason
+    std::string_view sio_reason;  // what socket.io calls it (disconnect handlers)
+};
+
+close_info describe(close_cause c);
+
+class connection {
+public:
+    virtual ~connection() = default;
+
+    // Thread-safe. Queues the frames in order, as one unit: no other frame of
+    // this connection is written between them.
+    virtual void deliver(out_frame frame) = 0;
+    virtual void deliver(std::vector<out_frame> frames) = 0;
+
+    // Thread-safe. Closes the connection with a WebSocket close frame.
+    virtual void close(close_cause cause) = 0;
+};
+
+}  // namespace beastio::server

@@ -1,0 +1,246 @@
+#include "server/io.hpp"
+
+#include "protocol/socketio/broadcast.hpp"
+#include "protocol/socketio/packet.hpp"
+#include "server/log.hpp"
+
+#include <algorithm>
+
+namespace beastio::server {
+namespace {
+
+std::vector<out_frame> to_frames(sio::encoded&& e) {
+    std::vector<out_frame> frames;
+    frames.reserve(1 + e.attachments.size());
+    frames.push_back({make_frame(std::move(e.text)), false});
+    for (auto& a : e.attachments) frames.push_back({make_frame(std::move(a)), true});
+    return frames;
+}
+
+void deliver_frames(connection& c, const std::vector<out_frame>& frames) {
+    if (frames.size() == 1) c.deliver(frames.front());
+    else c.deliver(frames);
+}
+
+}  // namespace
+
+// ---- ack_sender ----
+
+void ack_sender::operator()(json::array args) const {
+    if (!state_) return;
+    if (state_->sent.exchange(true)) return;  // one ACK per request
+    if (auto s = state_->target.lock()) s->send_ack(state_->id, args);
+}
+
+// ---- socket ----
+
+socket::socket(std::string id, namespace_& nsp, std::weak_ptr<connection> conn, json::value auth)
+    : id_(std::move(id)), nsp_(nsp), conn_(std::move(conn)), auth_(std::move(auth)) {}
+
+void socket::send_frames(std::vector<out_frame> frames) {
+    if (!connected()) return;
+    if (auto c = conn_.lock()) deliver_frames(*c, frames);
+}
+
+bool socket::emit(std::string_view event, const json::array& args) {
+    if (sio::is_reserved_event(event) || !connected()) return false;
+    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args)));
+    return true;
+}
+
+bool socket::emit_with_ack(std::string_view event, const json::array& args, ack_callback cb) {
+    if (sio::is_reserved_event(event) || !connected()) return false;
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(ack_mu_);
+        id = next_ack_id_++;
+        if (next_ack_id_ > sio::max_ack_id) next_ack_id_ = 0;
+        pending_acks_[id] = std::move(cb);
+    }
+    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args, id)));
+    return true;
+}
+
+void socket::send_ack(std::uint64_t id, const json::array& args) {
+    send_frames(to_frames(sio::encode_ack_frame(nsp_.name(), id, args)));
+}
+
+void socket::dispatch_event(json::array& args, std::optional<std::uint64_t> ack_id) {
+    // args[0] is the event name (a string, or a number the client used as a name).
+    std::string name;
+    if (args.front().is_string()) name = args.front().as_string();
+    else name = args.front().as_number().text;
+    auto it = handlers_.find(name);
+    if (it == handlers_.end()) {
+        log::debug("sid={} nsp={} no handler for event '{}'", id_, nsp_.name(), name);
+        return;
+    }
+    args.erase(args.begin());
+    ack_sender ack = ack_id ? ack_sender(weak_from_this(), *ack_id) : ack_sender();
+    auto self = shared_from_this();
+    it->second(self, args, ack);
+}
+
+void socket::dispatch_ack(std::uint64_t id, json::array& args) {
+    ack_callback cb;
+    {
+        std::lock_guard lock(ack_mu_);
+        auto it = pending_acks_.find(id);
+        if (it == pending_acks_.end()) return;  // unknown ids are ignored, like the reference
+        cb = std::move(it->second);
+        pending_acks_.erase(it);
+    }
+    if (cb) cb(args);
+}
+
+void socket::join(const std::string& room) {
+    if (!connected()) return;
+    std::lock_guard lock(nsp_.mu_);
+    nsp_.rooms_[room].insert(id_);
+    nsp_.socket_rooms_[id_].insert(room);
+}
+
+void socket::leave(const std::string& room) {
+    std::lock_guard lock(nsp_.mu_);
+    if (auto it = nsp_.rooms_.find(room); it != nsp_.rooms_.end()) {
+        it->second.erase(id_);
+        if (it->second.empty()) nsp_.rooms_.erase(it);
+    }
+    if (auto it = nsp_.socket_rooms_.find(id_); it != nsp_.socket_rooms_.end()) it->second.erase(room);
+}
+
+std::vector<std::string> socket::rooms() const {
+    std::lock_guard lock(nsp_.mu_);
+    std::vector<std::string> out;
+    if (auto it = nsp_.socket_rooms_.find(id_); it != nsp_.socket_rooms_.end())
+        out.assign(it->second.begin(), it->second.end());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void socket::disconnect() {
+    if (!connected()) return;
+    sio::packet p;
+    p.type = sio::packet_type::disconnect;
+    p.nsp = nsp_.name();
+    send_frames(to_frames(sio::encode_frame(p)));
+    // sio_client notices !connected() and forgets the socket on its strand.
+    finish("server namespace disconnect");
+}
+
+void socket::finish(std::string_view reason) {
+    if (!connected_.exchange(false)) return;
+    nsp_.remove(*this);
+    auto self = shared_from_this();
+    for (auto& h : disconnect_handlers_) h(self, reason);
+    disconnect_handlers_.clear();
+    handlers_.clear();  // handlers may capture the socket: break the cycle
+    std::lock_guard lock(ack_mu_);
+    pending_acks_.clear();
+}
+
+// ---- broadcast ----
+
+std::size_t broadcast_op::emit(std::string_view event, const json::array& args) {
+    if (sio::is_reserved_event(event)) return 0;
+    const auto frames = to_frames(sio::encode_event_frame(nsp_.name(), event, args));
+    const auto targets = nsp_.targets(rooms_, except_);
+    for (const auto& s : targets) {
+        if (auto c = s->conn_.lock()) deliver_frames(*c, frames);
+    }
+    return targets.size();
+}
+
+// ---- namespace ----
+
+std::size_t namespace_::broadcast_frame(const frame_ptr& frame) {
+    const auto targets = this->targets({}, {});
+    const out_frame f{frame, false};
+    for (const auto& s : targets) {
+        if (auto c = s->conn_.lock()) c->deliver(f);
+    }
+    return targets.size();
+}
+
+std::size_t namespace_::size() const {
+    std::lock_guard lock(mu_);
+    return sockets_.size();
+}
+
+socket_ptr namespace_::find(const std::string& sid) const {
+    std::lock_guard lock(mu_);
+    auto it = sockets_.find(sid);
+    return it == sockets_.end() ? nullptr : it->second;
+}
+
+void namespace_::add(const socket_ptr& s) {
+    std::lock_guard lock(mu_);
+    sockets_[s->id()] = s;
+}
+
+void namespace_::remove(const socket& s) {
+    std::lock_guard lock(mu_);
+    sockets_.erase(s.id());
+    if (auto it = socket_rooms_.find(s.id()); it != socket_rooms_.end()) {
+        for (const auto& room : it->second) {
+            if (auto r = rooms_.find(room); r != rooms_.end()) {
+                r->second.erase(s.id());
+                if (r->second.empty()) rooms_.erase(r);
+            }
+        }
+        socket_rooms_.erase(it);
+    }
+}
+
+void namespace_::run_connection_handlers(const socket_ptr& s) {
+    for (auto& h : connection_handlers_) {
+        if (!s->connected()) break;
+        h(s);
+    }
+}
+
+std::vector<socket_ptr> namespace_::targets(const std::vector<std::string>& rooms,
+                                             const std::vector<std::string>& except) const {
+    std::vector<socket_ptr> out;
+    std::lock_guard lock(mu_);
+    auto excluded = [&](const std::string& sid) {
+        for (const auto& r : except) {
+            auto it = rooms_.find(r);
+            if (it != rooms_.end() && it->second.count(sid)) return true;
+        }
+        return false;
+    };
+    if (rooms.empty()) {
+        out.reserve(sockets_.size());
+        for (const auto& [sid, s] : sockets_)
+            if (except.empty() || !excluded(sid)) out.push_back(s);
+        return out;
+    }
+    std::unordered_set<std::string> seen;
+    for (const auto& r : rooms) {
+        auto it = rooms_.find(r);
+        if (it == rooms_.end()) continue;
+        for (const auto& sid : it->second) {
+            if (!seen.insert(sid).second || excluded(sid)) continue;
+            if (auto s = sockets_.find(sid); s != sockets_.end()) out.push_back(s->second);
+        }
+    }
+    return out;
+}
+
+// ---- io_server ----
+
+namespace_& io_server::of(const std::string& name) {
+    auto it = namespaces_.find(name);
+    if (it != namespaces_.end()) return *it->second;
+    auto [ins, ok] = namespaces_.emplace(name, std::make_unique<namespace_>(name));
+    (void)ok;
+    return *ins->second;
+}
+
+namespace_* io_server::find(std::string_view name) {
+    auto it = namespaces_.find(name);
+    return it == namespaces_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace beastio::server

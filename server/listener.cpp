@@ -1,0 +1,53 @@
+#include "server/listener.hpp"
+
+#include "server/http_session.hpp"
+#include "server/log.hpp"
+
+#include <chrono>
+
+namespace beastio::server {
+
+listener::listener(net::io_context& ioc, context& ctx, const tcp::endpoint& endpoint)
+    : ioc_(ioc), ctx_(ctx), strand_(net::make_strand(ioc)), acceptor_(strand_), backoff_(strand_) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+void listener::run() {
+    net::dispatch(strand_, beast::bind_front_handler(&listener::do_accept, shared_from_this()));
+}
+
+void listener::stop() {
+    net::dispatch(strand_, [self = shared_from_this()] {
+        beast::error_code ignored;
+        self->acceptor_.close(ignored);
+        self->backoff_.cancel();
+    });
+}
+
+void listener::do_accept() {
+    if (!acceptor_.is_open()) return;
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+        // Typically EMFILE: out of file descriptors. Back off instead of spinning.
+        log::warn("accept failed: {} (retrying in 100 ms)", ec.message());
+        backoff_.expires_after(std::chrono::milliseconds(100));
+        backoff_.async_wait([self = shared_from_this()](beast::error_code e) {
+            if (!e) self->do_accept();
+        });
+        return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<http_session>(std::move(socket), ctx_)->run();
+    do_accept();
+}
+
+}  // namespace beastio::server

@@ -1,0 +1,57 @@
+#include "server/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <unistd.h>
+
+namespace beastio::log {
+namespace {
+std::atomic<int> g_level{static_cast<int>(level::info)};
+}
+
+void set_level(level l) { g_level.store(static_cast<int>(l), std::memory_order_relaxed); }
+level current_level() { return static_cast<level>(g_level.load(std::memory_order_relaxed)); }
+
+std::optional<level> parse_level(std::string_view s) {
+    if (s == "debug") return level::debug;
+    if (s == "info") return level::info;
+    if (s == "warn" || s == "warning") return level::warn;
+    if (s == "error") return level::error;
+    return std::nullopt;
+}
+
+std::string_view to_string(level l) {
+    switch (l) {
+        case level::debug: return "debug";
+        case level::info: return "info";
+        case level::warn: return "warn";
+        case level::error: return "error";
+    }
+    return "info";
+}
+
+void write(level l, std::string_view message) {
+    using namespace std::chrono;
+    const auto now = system_clock::now();
+    const auto secs = system_clock::to_time_t(now);
+    const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::string line = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {:<5} {}\n", tm.tm_year + 1900,
+                                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, to_string(l),
+                                   message);
+    // One write(2) per line: lines from different threads never interleave.
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+        const ssize_t n = ::write(STDERR_FILENO, p, left);
+        if (n <= 0) break;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace beastio::log

@@ -1,0 +1,39 @@
+// beastio: a websocket-only Socket.IO server. See README.md and docs/usage.md.
+#include "server/config.hpp"
+#include "server/server.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fmt/format.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+int main(int argc, char** argv) {
+    using beastio::server::parse_outcome;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::optional<std::string> port_env;
+    if (const char* p = std::getenv("PORT")) port_env = std::string(p);
+
+    const auto parsed = beastio::server::parse_args(args, port_env, std::thread::hardware_concurrency());
+    switch (parsed.what) {
+        case parse_outcome::action::help:
+            fmt::print("{}", beastio::server::help_text());
+            return 0;
+        case parse_outcome::action::version:
+            fmt::print("beastio {}\n", BEASTIO_VERSION);
+            return 0;
+        case parse_outcome::action::error:
+            fmt::print(stderr, "beastio: {}\n", parsed.message);
+            return 2;
+        case parse_outcome::action::run:
+            break;
+    }
+    try {
+        return beastio::server::run(parsed.cfg);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "beastio: cannot start: {}\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,317 @@
+#include "server/ws_session.hpp"
+
+#include "protocol/engineio/packet.hpp"
+#include "server/ids.hpp"
+#include "server/log.hpp"
+
+#include <atomic>
+
+namespace beastio::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Frames every Engine.IO session sends, allocated once for the process.
+const frame_ptr& ping_frame() {
+    static const frame_ptr f = make_frame(eio::encode_text(eio::packet_type::ping));
+    return f;
+}
+
+std::string plain_id() {
+    static std::atomic<std::uint64_t> next{1};
+    return fmt::format("plain-{}", next.fetch_add(1, std::memory_order_relaxed));
+}
+
+// Read buffers above this are released after the message that grew them.
+constexpr std::size_t keep_read_capacity = 16 * 1024;
+// How long a close handshake may take before the socket is dropped.
+constexpr auto close_deadline = 3s;
+
+}  // namespace
+
+ws_session::ws_session(tcp::socket&& socket, context& ctx, mode m, eio::handshake hs, std::string peer)
+    : ws_(std::move(socket)),
+      ctx_(ctx),
+      mode_(m),
+      handshake_(hs),
+      peer_(std::move(peer)),
+      heartbeat_timer_(ws_.get_executor()),
+      connect_timer_(ws_.get_executor()),
+      close_timer_(ws_.get_executor()) {}
+
+ws_session::~ws_session() = default;
+
+void ws_session::start(http::request<http::string_body> req) {
+    // The websocket stream has its own timeouts; the TCP layer's must be off.
+    beast::get_lowest_layer(ws_).expires_never();
+
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = 10s;
+    if (mode_ == mode::plain) {
+        // Plain stream clients speak no Engine.IO: WebSocket pings find dead peers.
+        t.idle_timeout = std::chrono::milliseconds(ctx_.cfg.ping_interval_ms + ctx_.cfg.ping_timeout_ms);
+        t.keep_alive_pings = true;
+    } else {
+        t.idle_timeout = websocket::stream_base::none();  // Engine.IO ping/pong owns liveness
+        t.keep_alive_pings = false;
+    }
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "beastio"); }));
+    ws_.read_message_max(ctx_.cfg.max_payload);
+    ws_.auto_fragment(false);
+
+    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+    if (ec) {
+        log::info("websocket handshake failed peer={}: {}", peer_, ec.message());
+        return;
+    }
+    accepted_ = true;
+    opened_at_ = std::chrono::steady_clock::now();
+    auto self = shared_from_this();
+    ctx_.open_connections.add(self);
+
+    if (mode_ == mode::plain) {
+        id_ = plain_id();
+        log::info("open {} kind=plain peer={}", id_, peer_);
+        ctx_.plain.join(self);
+    } else {
+        id_ = random_id();
+        log::info("open {} kind=engine.io peer={}{}", id_, peer_, handshake_.base64 ? " b64" : "");
+        sio_.emplace(ctx_.io, std::weak_ptr<connection>(self), sio::default_max_attachments);
+        eio::open_params p;
+        p.sid = id_;
+        p.ping_interval_ms = ctx_.cfg.ping_interval_ms;
+        p.ping_timeout_ms = ctx_.cfg.ping_timeout_ms;
+        p.max_payload = ctx_.cfg.max_payload;
+        enqueue(out_frame{make_frame(eio::encode_open(p)), false});
+        arm_heartbeat(std::chrono::milliseconds(ctx_.cfg.ping_interval_ms));
+        connect_timer_.expires_after(std::chrono::milliseconds(ctx_.cfg.connect_timeout_ms));
+        connect_timer_.async_wait(beast::bind_front_handler(&ws_session::on_connect_timeout, self));
+    }
+    if (ctx_.shutting_down.load()) start_close(close_cause::server_shutdown);
+    do_read();
+}
+
+// ---- reading ----
+
+void ws_session::do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+        close_cause cause = cause_;
+        if (!closing_) {
+            if (ec == websocket::error::message_too_big) cause = close_cause::too_big;
+            else if (ec == websocket::error::closed || ec == net::error::eof || ec == net::error::connection_reset ||
+                     ec == net::error::operation_aborted || ec == beast::error::timeout)
+                cause = close_cause::transport_close;
+            else {
+                log::debug("{} read error: {}", id_, ec.message());
+                cause = close_cause::transport_error;
+            }
+        }
+        finish(cause);
+        return;
+    }
+
+    if (mode_ == mode::engine && !closing_) {
+        const auto data = buffer_.cdata();
+        const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+        if (ws_.got_text()) on_engine_text(bytes);
+        else on_engine_message({}, true, std::string(bytes));
+    }
+    // The plain stream reads and ignores what the client sends.
+
+    buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > keep_read_capacity) buffer_.shrink_to_fit();
+    do_read();
+}
+
+void ws_session::on_engine_text(std::string_view frame) {
+    auto r = eio::decode_text(frame);
+    if (!r) {
+        log::debug("{} engine.io parse error: {}", id_, r.error().message);
+        start_close(close_cause::parse_error);
+        return;
+    }
+    eio::packet& p = *r;
+    switch (p.type) {
+        case eio::packet_type::pong:
+            // Any pong restarts the interval, like the reference server.
+            awaiting_pong_ = false;
+            arm_heartbeat(std::chrono::milliseconds(ctx_.cfg.ping_interval_ms));
+            return;
+        case eio::packet_type::ping:
+            start_close(close_cause::heartbeat_direction);
+            return;
+        case eio::packet_type::close:
+            start_close(close_cause::client_close);
+            return;
+        case eio::packet_type::message:
+            if (p.binary) on_engine_message({}, true, std::move(p.data));
+            else on_engine_message(frame.substr(1), false, {});
+            return;
+        case eio::packet_type::open:
+        case eio::packet_type::upgrade:
+        case eio::packet_type::noop:
+            return;  // meaningless on a websocket-only session; ignored like the reference
+    }
+}
+
+void ws_session::on_engine_message(std::string_view text, bool binary, std::string bytes) {
+    if (!sio_) return;
+    auto verdict = binary ? sio_->on_binary(std::move(bytes)) : sio_->on_text(text);
+    if (verdict) start_close(*verdict);
+    else if (sio_->joined_any()) connect_timer_.cancel();
+}
+
+// ---- writing ----
+
+void ws_session::deliver(out_frame frame) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
+        self->enqueue(std::move(f));
+    });
+}
+
+void ws_session::deliver(std::vector<out_frame> frames) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
+        if (self->closing_ || !self->accepted_) return;
+        if (self->queue_.size() >= self->ctx_.cfg.send_queue_limit) {
+            self->enqueue(std::move(fs.front()));  // reports the overflow
+            return;
+        }
+        // All frames of one packet go in together, never interleaved.
+        for (auto& f : fs) {
+            if (f.binary && self->handshake_.base64)
+                f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
+            self->queue_.push_back(std::move(f));
+        }
+        if (!self->writing_) self->do_write();
+    });
+}
+
+void ws_session::enqueue(out_frame f) {
+    if (closing_ || !accepted_) return;
+    if (queue_.size() >= ctx_.cfg.send_queue_limit) {
+        log::warn("{} send queue full ({} frames): closing the connection, the client reads too slowly", id_,
+                  queue_.size());
+        start_close(close_cause::send_queue_overflow);
+        return;
+    }
+    if (f.binary && handshake_.base64) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
+    queue_.push_back(std::move(f));
+    if (!writing_) do_write();
+}
+
+void ws_session::do_write() {
+    writing_ = true;
+    const out_frame& f = queue_.front();
+    ws_.text(!f.binary);
+    ws_.async_write(net::buffer(*f.data), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) {
+        if (!closing_) {
+            closing_ = true;
+            cause_ = close_cause::transport_close;
+        }
+        queue_.clear();
+        drop_socket();
+        return;
+    }
+    queue_.pop_front();
+    if (closing_) {
+        if (!close_sent_) do_close();
+        return;
+    }
+    if (!queue_.empty()) do_write();
+}
+
+// ---- closing ----
+
+void ws_session::close(close_cause cause) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), cause] { self->start_close(cause); });
+}
+
+void ws_session::start_close(close_cause cause) {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    cause_ = cause;
+    // Frames not yet on the wire are dropped; the one being written completes.
+    if (writing_) queue_.erase(queue_.begin() + 1, queue_.end());
+    else queue_.clear();
+    heartbeat_timer_.cancel();
+    connect_timer_.cancel();
+    close_timer_.expires_after(close_deadline);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->drop_socket();
+    });
+    if (!writing_) do_close();
+}
+
+void ws_session::do_close() {
+    close_sent_ = true;
+    const auto info = describe(cause_);
+    websocket::close_reason reason(static_cast<websocket::close_code>(info.ws_code), std::string(info.log_text));
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
+        if (ec && ec != net::error::operation_aborted) log::debug("{} close: {}", self->id_, ec.message());
+    });
+}
+
+void ws_session::drop_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+void ws_session::finish(close_cause cause) {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    heartbeat_timer_.cancel();
+    connect_timer_.cancel();
+    queue_.clear();
+    if (!accepted_) return;
+
+    const auto info = describe(cause);
+    if (mode_ == mode::plain) ctx_.plain.leave(this);
+    if (sio_) sio_->close_all(info.sio_reason);
+    ctx_.open_connections.remove(this);
+    const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
+    log::info("close {} reason=\"{}\" code={} after={:.1f}s", id_, info.log_text, info.ws_code, lived);
+    if (!close_sent_) drop_socket();
+}
+
+// ---- timers ----
+
+void ws_session::arm_heartbeat(std::chrono::milliseconds after) {
+    const auto generation = ++heartbeat_generation_;
+    heartbeat_timer_.expires_after(after);
+    heartbeat_timer_.async_wait(
+        beast::bind_front_handler(&ws_session::on_heartbeat, shared_from_this(), generation));
+}
+
+void ws_session::on_heartbeat(std::uint64_t generation, beast::error_code ec) {
+    if (ec || generation != heartbeat_generation_ || closing_) return;
+    if (awaiting_pong_) {
+        start_close(close_cause::ping_timeout);
+        return;
+    }
+    awaiting_pong_ = true;
+    enqueue(out_frame{ping_frame(), false});
+    arm_heartbeat(std::chrono::milliseconds(ctx_.cfg.ping_timeout_ms));
+}
+
+void ws_session::on_connect_timeout(beast::error_code ec) {
+    if (ec || closing_) return;
+    if (sio_ && !sio_->joined_any()) start_close(close_cause::connect_timeout);
+}
+
+}  // namespace beastio::server

@@ -1,0 +1,83 @@
+// One WebSocket connection: the only owner of the socket. It runs on its own
+// strand; every async operation holds a shared_ptr to it, so it lives exactly
+// as long as something is pending. It speaks either the plain integer stream
+// or Engine.IO v4 (heartbeat, packet framing) with Socket.IO on top.
+#pragma once
+
+#include "protocol/engineio/handshake.hpp"
+#include "server/connection.hpp"
+#include "server/context.hpp"
+#include "server/net.hpp"
+#include "server/sio_client.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace beastio::server {
+
+class ws_session : public connection, public std::enable_shared_from_this<ws_session> {
+public:
+    enum class mode { plain, engine };
+
+    ws_session(tcp::socket&& socket, context& ctx, mode m, eio::handshake hs, std::string peer);
+    ~ws_session() override;
+
+    // Completes the WebSocket handshake for this upgrade request, then runs.
+    void start(http::request<http::string_body> req);
+
+    void deliver(out_frame frame) override;
+    void deliver(std::vector<out_frame> frames) override;
+    void close(close_cause cause) override;
+
+private:
+    void on_accept(beast::error_code ec);
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t bytes);
+    void on_engine_text(std::string_view frame);
+    void on_engine_message(std::string_view text, bool binary, std::string bytes);
+
+    void enqueue(out_frame f);
+    void do_write();
+    void on_write(beast::error_code ec, std::size_t bytes);
+
+    void start_close(close_cause cause);
+    void do_close();
+    void finish(close_cause cause);
+    void drop_socket();
+
+    void arm_heartbeat(std::chrono::milliseconds after);
+    void on_heartbeat(std::uint64_t generation, beast::error_code ec);
+    void on_connect_timeout(beast::error_code ec);
+
+    websocket::stream<beast::tcp_stream> ws_;
+    context& ctx_;
+    const mode mode_;
+    const eio::handshake handshake_;
+    const std::string peer_;
+    std::string id_;
+    std::chrono::steady_clock::time_point opened_at_;
+
+    beast::flat_buffer buffer_;
+    std::deque<out_frame> queue_;
+    bool writing_ = false;
+
+    net::steady_timer heartbeat_timer_;
+    net::steady_timer connect_timer_;
+    net::steady_timer close_timer_;
+    std::uint64_t heartbeat_generation_ = 0;
+    bool awaiting_pong_ = false;
+
+    bool accepted_ = false;
+    bool closing_ = false;
+    bool close_sent_ = false;
+    bool finished_ = false;
+    close_cause cause_ = close_cause::transport_close;
+
+    std::optional<sio_client> sio_;
+};
+
+}  // namespace beastio::server
