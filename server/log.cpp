@@ -33,8 +33,16 @@ std::string_view to_string(level l) {
     return "info";
 }
 
-void write(level l, std::string_view message) {
+void write(level l, std::string_view raw) {
     using namespace std::chrono;
+    // Peer-controlled text (paths, namespaces) can carry control characters:
+    // escape them so one event stays one line.
+    std::string message;
+    message.reserve(raw.size());
+    for (unsigned char c : raw) {
+        if (c < 0x20 || c == 0x7f) message += fmt::format("\\x{:02x}", c);
+        else message += static_cast<char>(c);
+    }
     const auto now = system_clock::now();
     const auto secs = system_clock::to_time_t(now);
     const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;

@@ -15,8 +15,7 @@ sio_client::sio_client(io_server& io, std::weak_ptr<connection> conn, std::size_
 std::optional<close_cause> sio_client::on_text(std::string_view text) {
     auto r = reassembler_.on_text(text);
     if (!r) {
-        log::debug("socket.io decode error: {}", r.error().message);
-        return close_cause::decode_error;
+        return refuse(close_cause::decode_error, r.error().message);
     }
     if (!*r) return std::nullopt;  // waiting for attachments
     return handle(**r);
@@ -25,8 +24,7 @@ std::optional<close_cause> sio_client::on_text(std::string_view text) {
 std::optional<close_cause> sio_client::on_binary(std::string bytes) {
     auto r = reassembler_.on_binary(std::move(bytes));
     if (!r) {
-        log::debug("socket.io decode error: {}", r.error().message);
-        return close_cause::decode_error;
+        return refuse(close_cause::decode_error, r.error().message);
     }
     if (!*r) return std::nullopt;
     return handle(**r);
@@ -66,8 +64,7 @@ void sio_client::send(sio::packet& p) {
 
 std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
     if (joined(p.nsp)) {
-        log::debug("CONNECT for namespace {} already joined", p.nsp);
-        return close_cause::invalid_state;
+        return refuse(close_cause::invalid_state, fmt::format("CONNECT for namespace {} already joined", p.nsp));
     }
     namespace_* nsp = io_.find(p.nsp);
     if (!nsp) {
@@ -101,7 +98,7 @@ std::optional<close_cause> sio_client::handle(sio::packet& p) {
             return on_connect(p);
         case packet_type::disconnect: {
             auto s = joined(p.nsp);
-            if (!s) return close_cause::invalid_state;
+            if (!s) return refuse(close_cause::invalid_state, fmt::format("DISCONNECT for namespace {} not joined", p.nsp));
             sockets_.erase(p.nsp);
             s->finish("client namespace disconnect");
             return std::nullopt;
@@ -109,21 +106,26 @@ std::optional<close_cause> sio_client::handle(sio::packet& p) {
         case packet_type::event:
         case packet_type::binary_event: {
             auto s = joined(p.nsp);
-            if (!s) return close_cause::invalid_state;
+            if (!s) return refuse(close_cause::invalid_state, fmt::format("EVENT for namespace {} not joined", p.nsp));
             s->dispatch_event(p.data->as_array(), p.id);
             return std::nullopt;
         }
         case packet_type::ack:
         case packet_type::binary_ack: {
             auto s = joined(p.nsp);
-            if (!s) return close_cause::invalid_state;
+            if (!s) return refuse(close_cause::invalid_state, fmt::format("ACK for namespace {} not joined", p.nsp));
             if (p.id) s->dispatch_ack(*p.id, p.data->as_array());
             return std::nullopt;
         }
         case packet_type::connect_error:
-            return close_cause::invalid_state;  // only servers send CONNECT_ERROR
+            return refuse(close_cause::invalid_state, "CONNECT_ERROR sent by a client");
     }
-    return close_cause::decode_error;
+    return refuse(close_cause::decode_error, "unknown packet type");
+}
+
+std::optional<close_cause> sio_client::refuse(close_cause c, std::string why) {
+    last_error_ = std::move(why);
+    return c;
 }
 
 void sio_client::close_all(std::string_view reason) {

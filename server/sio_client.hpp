@@ -23,6 +23,9 @@ public:
     std::optional<close_cause> on_text(std::string_view text);
     std::optional<close_cause> on_binary(std::string bytes);
 
+    // Why the last call asked to close the connection (for the log).
+    const std::string& last_error() const { return last_error_; }
+
     // True while at least one namespace is joined.
     bool joined_any();
 
@@ -31,6 +34,7 @@ public:
 
 private:
     std::optional<close_cause> handle(sio::packet& p);
+    std::optional<close_cause> refuse(close_cause c, std::string why);
     std::optional<close_cause> on_connect(sio::packet& p);
     socket_ptr joined(const std::string& nsp);
     void send(sio::packet& p);
@@ -39,6 +43,7 @@ private:
     std::weak_ptr<connection> conn_;
     sio::reassembler reassembler_;
     std::map<std::string, socket_ptr, std::less<>> sockets_;  // by namespace
+    std::string last_error_;
 };
 
 }  // namespace beastio::server

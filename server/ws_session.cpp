@@ -135,8 +135,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 void ws_session::on_engine_text(std::string_view frame) {
     auto r = eio::decode_text(frame);
     if (!r) {
-        log::debug("{} engine.io parse error: {}", id_, r.error().message);
-        start_close(close_cause::parse_error);
+        start_close(close_cause::parse_error, r.error().message);
         return;
     }
     eio::packet& p = *r;
@@ -166,7 +165,7 @@ void ws_session::on_engine_text(std::string_view frame) {
 void ws_session::on_engine_message(std::string_view text, bool binary, std::string bytes) {
     if (!sio_) return;
     auto verdict = binary ? sio_->on_binary(std::move(bytes)) : sio_->on_text(text);
-    if (verdict) start_close(*verdict);
+    if (verdict) start_close(*verdict, sio_->last_error());
     else if (sio_->joined_any()) connect_timer_.cancel();
 }
 
@@ -198,9 +197,7 @@ void ws_session::deliver(std::vector<out_frame> frames) {
 void ws_session::enqueue(out_frame f) {
     if (closing_ || !accepted_) return;
     if (queue_.size() >= ctx_.cfg.send_queue_limit) {
-        log::warn("{} send queue full ({} frames): closing the connection, the client reads too slowly", id_,
-                  queue_.size());
-        start_close(close_cause::send_queue_overflow);
+        start_close(close_cause::send_queue_overflow, fmt::format("{} frames waiting", queue_.size()));
         return;
     }
     if (f.binary && handshake_.base64) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
@@ -240,10 +237,11 @@ void ws_session::close(close_cause cause) {
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), cause] { self->start_close(cause); });
 }
 
-void ws_session::start_close(close_cause cause) {
+void ws_session::start_close(close_cause cause, std::string detail) {
     if (closing_ || finished_) return;
     closing_ = true;
     cause_ = cause;
+    detail_ = std::move(detail);
     // Frames not yet on the wire are dropped; the one being written completes.
     if (writing_) queue_.erase(queue_.begin() + 1, queue_.end());
     else queue_.clear();
@@ -285,7 +283,12 @@ void ws_session::finish(close_cause cause) {
     if (sio_) sio_->close_all(info.sio_reason);
     ctx_.open_connections.remove(this);
     const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
-    log::info("close {} reason=\"{}\" code={} after={:.1f}s", id_, info.log_text, info.ws_code, lived);
+    const auto level = cause == close_cause::send_queue_overflow ? log::level::warn : log::level::info;
+    if (detail_.empty())
+        log::emit(level, "close {} reason=\"{}\" code={} after={:.1f}s", id_, info.log_text, info.ws_code, lived);
+    else
+        log::emit(level, "close {} reason=\"{}\" code={} after={:.1f}s detail=\"{}\"", id_, info.log_text,
+                  info.ws_code, lived, detail_);
     if (!close_sent_) drop_socket();
 }
 

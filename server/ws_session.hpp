@@ -44,7 +44,7 @@ private:
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
 
-    void start_close(close_cause cause);
+    void start_close(close_cause cause, std::string detail = {});
     void do_close();
     void finish(close_cause cause);
     void drop_socket();
@@ -76,6 +76,7 @@ private:
     bool close_sent_ = false;
     bool finished_ = false;
     close_cause cause_ = close_cause::transport_close;
+    std::string detail_;  // what exactly was wrong, for the close log line
 
     std::optional<sio_client> sio_;
 };
