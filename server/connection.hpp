@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +57,9 @@ public:
 
     // Thread-safe. Closes the connection with a WebSocket close frame.
     virtual void close(close_cause cause) = 0;
+
+    // Thread-safe. Runs f on the connection's strand (inline when already there).
+    virtual void run_on_strand(std::function<void()> f) = 0;
 };
 
 }  // namespace beastio::server

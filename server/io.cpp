@@ -120,12 +120,18 @@ std::vector<std::string> socket::rooms() const {
 
 void socket::disconnect() {
     if (!connected()) return;
-    sio::packet p;
-    p.type = sio::packet_type::disconnect;
-    p.nsp = nsp_.name();
-    send_frames(to_frames(sio::encode_frame(p)));
-    // sio_client notices !connected() and forgets the socket on its strand.
-    finish("server namespace disconnect");
+    auto c = conn_.lock();
+    if (!c) return finish("server namespace disconnect");
+    // Handlers and the namespace table of this socket belong to the connection's strand.
+    c->run_on_strand([self = shared_from_this()] {
+        if (!self->connected()) return;
+        sio::packet p;
+        p.type = sio::packet_type::disconnect;
+        p.nsp = self->nsp_.name();
+        self->send_frames(to_frames(sio::encode_frame(p)));
+        // sio_client notices !connected() and forgets the socket.
+        self->finish("server namespace disconnect");
+    });
 }
 
 void socket::finish(std::string_view reason) {

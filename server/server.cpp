@@ -72,6 +72,10 @@ int run(const config& cfg) {
     std::shared_ptr<apps::app> application =
         cfg.app == app_kind::echo ? apps::install_echo(ctx) : apps::install_integers(ioc, ctx);
 
+    // Signals are caught before the listening line, so a supervisor that sends
+    // SIGTERM as soon as it sees that line gets a clean shutdown.
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+
     const tcp::endpoint endpoint(net::ip::make_address(cfg.address), cfg.port);
     auto lst = std::make_shared<listener>(ioc, ctx, endpoint);
     const auto bound = lst->local_endpoint();
@@ -80,7 +84,6 @@ int run(const config& cfg) {
               bound.address().to_string(), bound.port(), cfg.app == app_kind::echo ? "echo" : "integers", threads,
               cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload, cfg.send_queue_limit);
 
-    net::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](beast::error_code ec, int sig) {
         if (ec) return;
         log::info("received {}: closing {} connections", sig == SIGTERM ? "SIGTERM" : "SIGINT",

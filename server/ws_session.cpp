@@ -178,6 +178,7 @@ void ws_session::deliver(out_frame frame) {
 }
 
 void ws_session::deliver(std::vector<out_frame> frames) {
+    if (frames.empty()) return;
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
         if (self->closing_ || !self->accepted_) return;
         if (self->queue_.size() >= self->ctx_.cfg.send_queue_limit) {
@@ -235,6 +236,10 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
 
 void ws_session::close(close_cause cause) {
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), cause] { self->start_close(cause); });
+}
+
+void ws_session::run_on_strand(std::function<void()> f) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), fn = std::move(f)] { fn(); });
 }
 
 void ws_session::start_close(close_cause cause, std::string detail) {

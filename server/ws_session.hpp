@@ -32,6 +32,7 @@ public:
     void deliver(out_frame frame) override;
     void deliver(std::vector<out_frame> frames) override;
     void close(close_cause cause) override;
+    void run_on_strand(std::function<void()> f) override;
 
 private:
     void on_accept(beast::error_code ec);
