@@ -40,8 +40,8 @@ inline constexpr std::size_t default_max_attachments = 10;
 struct packet {
     packet_type type = packet_type::event;
     std::string nsp = "/";
-    std::optional<std::uint64_t> id;  // ack id
-    std::optional<json::value> data;  // absent = no payload (JS undefined)
+    std::optional<std::uint64_t> id{};  // ack id
+    std::optional<json::value> data{};  // absent = no payload (JS undefined)
     // Decoding: the count announced by a binary header. Encoding: ignored
     // (computed from the binary values inside data).
     std::size_t attachments = 0;
