@@ -78,7 +78,9 @@ void socket::dispatch_event(json::array& args, std::optional<std::uint64_t> ack_
     args.erase(args.begin());
     ack_sender ack = ack_id ? ack_sender(weak_from_this(), *ack_id) : ack_sender();
     auto self = shared_from_this();
-    it->second(self, args, ack);
+    // A copy: the handler may disconnect this socket, which clears handlers_.
+    const event_handler handler = it->second;
+    handler(self, args, ack);
 }
 
 void socket::dispatch_ack(std::uint64_t id, json::array& args) {

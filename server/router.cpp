@@ -78,8 +78,11 @@ route decide(const request_info& r) {
     if (r.upgrade_requested) {
         if (!under_plain && !under_engine)
             return text(404, fmt::format("{} (not {})", paths_sentence, path), "upgrade on a path outside /_ws/ and /socket.io/");
-        if (under_engine && eio::parse_query(query_text).has("EIO"))
-            return engineio_request(r, query_text);
+        // EIO or transport marks an Engine.IO client; a bare /socket.io/... upgrade gets the plain stream.
+        if (under_engine) {
+            const eio::query q = eio::parse_query(query_text);
+            if (q.has("EIO") || q.has("transport")) return engineio_request(r, query_text);
+        }
         if (!r.valid_websocket_upgrade)
             return text(400, "invalid WebSocket upgrade request: expected GET with Connection: Upgrade, "
                              "Upgrade: websocket, Sec-WebSocket-Key and Sec-WebSocket-Version: 13",

@@ -11,12 +11,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Frames every Engine.IO session sends, allocated once for the process.
-const frame_ptr& ping_frame() {
-    static const frame_ptr f = make_frame(eio::encode_text(eio::packet_type::ping));
-    return f;
-}
-
 std::string plain_id() {
     static std::atomic<std::uint64_t> next{1};
     return fmt::format("plain-{}", next.fetch_add(1, std::memory_order_relaxed));
@@ -81,14 +75,8 @@ void ws_session::on_accept(beast::error_code ec) {
     } else {
         id_ = random_id();
         log::info("open {} kind=engine.io peer={}{}", id_, peer_, handshake_.base64 ? " b64" : "");
-        sio_.emplace(ctx_.io, std::weak_ptr<connection>(self), sio::default_max_attachments);
-        eio::open_params p;
-        p.sid = id_;
-        p.ping_interval_ms = ctx_.cfg.ping_interval_ms;
-        p.ping_timeout_ms = ctx_.cfg.ping_timeout_ms;
-        p.max_payload = ctx_.cfg.max_payload;
-        enqueue(out_frame{make_frame(eio::encode_open(p)), false});
-        arm_heartbeat(std::chrono::milliseconds(ctx_.cfg.ping_interval_ms));
+        eio_.emplace(static_cast<eio_transport&>(*this), ctx_.cfg, id_, ctx_.io, std::weak_ptr<connection>(self));
+        eio_->open();
         connect_timer_.expires_after(std::chrono::milliseconds(ctx_.cfg.connect_timeout_ms));
         connect_timer_.async_wait(beast::bind_front_handler(&ws_session::on_connect_timeout, self));
     }
@@ -122,51 +110,14 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     if (mode_ == mode::engine && !closing_) {
         const auto data = buffer_.cdata();
         const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-        if (ws_.got_text()) on_engine_text(bytes);
-        else on_engine_message({}, true, std::string(bytes));
+        if (ws_.got_text()) eio_->on_text(bytes);
+        else eio_->on_binary(std::string(bytes));
     }
     // The plain stream reads and ignores what the client sends.
 
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > keep_read_capacity) buffer_.shrink_to_fit();
     do_read();
-}
-
-void ws_session::on_engine_text(std::string_view frame) {
-    auto r = eio::decode_text(frame);
-    if (!r) {
-        start_close(close_cause::parse_error, r.error().message);
-        return;
-    }
-    eio::packet& p = *r;
-    switch (p.type) {
-        case eio::packet_type::pong:
-            // Any pong restarts the interval, like the reference server.
-            awaiting_pong_ = false;
-            arm_heartbeat(std::chrono::milliseconds(ctx_.cfg.ping_interval_ms));
-            return;
-        case eio::packet_type::ping:
-            start_close(close_cause::heartbeat_direction);
-            return;
-        case eio::packet_type::close:
-            start_close(close_cause::client_close);
-            return;
-        case eio::packet_type::message:
-            if (p.binary) on_engine_message({}, true, std::move(p.data));
-            else on_engine_message(frame.substr(1), false, {});
-            return;
-        case eio::packet_type::open:
-        case eio::packet_type::upgrade:
-        case eio::packet_type::noop:
-            return;  // meaningless on a websocket-only session; ignored like the reference
-    }
-}
-
-void ws_session::on_engine_message(std::string_view text, bool binary, std::string bytes) {
-    if (!sio_) return;
-    auto verdict = binary ? sio_->on_binary(std::move(bytes)) : sio_->on_text(text);
-    if (verdict) start_close(*verdict, sio_->last_error());
-    else if (sio_->joined_any()) connect_timer_.cancel();
 }
 
 // ---- writing ----
@@ -285,7 +236,7 @@ void ws_session::finish(close_cause cause) {
 
     const auto info = describe(cause);
     if (mode_ == mode::plain) ctx_.plain.leave(this);
-    if (sio_) sio_->close_all(info.sio_reason);
+    if (eio_) eio_->finish(info.sio_reason);
     ctx_.open_connections.remove(this);
     const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
     const auto level = cause == close_cause::send_queue_overflow ? log::level::warn : log::level::info;
@@ -307,19 +258,13 @@ void ws_session::arm_heartbeat(std::chrono::milliseconds after) {
 }
 
 void ws_session::on_heartbeat(std::uint64_t generation, beast::error_code ec) {
-    if (ec || generation != heartbeat_generation_ || closing_) return;
-    if (awaiting_pong_) {
-        start_close(close_cause::ping_timeout);
-        return;
-    }
-    awaiting_pong_ = true;
-    enqueue(out_frame{ping_frame(), false});
-    arm_heartbeat(std::chrono::milliseconds(ctx_.cfg.ping_timeout_ms));
+    if (ec || generation != heartbeat_generation_ || closing_ || !eio_) return;
+    eio_->on_heartbeat_timer();
 }
 
 void ws_session::on_connect_timeout(beast::error_code ec) {
-    if (ec || closing_) return;
-    if (sio_ && !sio_->joined_any()) start_close(close_cause::connect_timeout);
+    if (ec || closing_ || !eio_) return;
+    eio_->on_connect_timer();
 }
 
 }  // namespace beastio::server

@@ -8,7 +8,7 @@
 #include "server/connection.hpp"
 #include "server/context.hpp"
 #include "server/net.hpp"
-#include "server/sio_client.hpp"
+#include "server/eio_session.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -19,7 +19,7 @@
 
 namespace beastio::server {
 
-class ws_session : public connection, public std::enable_shared_from_this<ws_session> {
+class ws_session : public connection, private eio_transport, public std::enable_shared_from_this<ws_session> {
 public:
     enum class mode { plain, engine };
 
@@ -38,8 +38,11 @@ private:
     void on_accept(beast::error_code ec);
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
-    void on_engine_text(std::string_view frame);
-    void on_engine_message(std::string_view text, bool binary, std::string bytes);
+    // eio_transport
+    void send(out_frame f) override { enqueue(std::move(f)); }
+    void close(close_cause cause, std::string detail) override { start_close(cause, std::move(detail)); }
+    void set_heartbeat_timer(std::chrono::milliseconds after) override { arm_heartbeat(after); }
+    void cancel_connect_timer() override { connect_timer_.cancel(); }
 
     void enqueue(out_frame f);
     void do_write();
@@ -70,7 +73,6 @@ private:
     net::steady_timer connect_timer_;
     net::steady_timer close_timer_;
     std::uint64_t heartbeat_generation_ = 0;
-    bool awaiting_pong_ = false;
 
     bool accepted_ = false;
     bool closing_ = false;
@@ -79,7 +81,7 @@ private:
     close_cause cause_ = close_cause::transport_close;
     std::string detail_;  // what exactly was wrong, for the close log line
 
-    std::optional<sio_client> sio_;
+    std::optional<eio_session> eio_;
 };
 
 }  // namespace beastio::server
