@@ -1,0 +1,250 @@
+// parse_args / help_text: defaults, every flag, the PORT variable and every
+// way a value can be wrong. Pure: the environment is passed in, nothing is read.
+#include "server/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+using beastio::server::app_kind;
+using beastio::server::config;
+using beastio::server::help_text;
+using beastio::server::parse_args;
+using beastio::server::parse_outcome;
+using action = parse_outcome::action;
+using level = beastio::log::level;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& args) {
+    std::string out;
+    for (const auto& a : args) out += (out.empty() ? "" : " ") + ("'" + a + "'");
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("parse_args: no flags gives the documented defaults", "[config]") {
+    const auto o = parse_args({}, std::nullopt, 8);
+    REQUIRE(o.what == action::run);
+    CHECK(o.message.empty());
+    const config& c = o.cfg;
+    CHECK(c.address == "0.0.0.0");
+    CHECK(c.port == 3000);
+    CHECK(c.threads == 8);
+    CHECK(c.app == app_kind::integers);
+    CHECK(c.tick_ms == 1000);
+    CHECK(c.ping_interval_ms == 25000);
+    CHECK(c.ping_timeout_ms == 20000);
+    CHECK(c.connect_timeout_ms == 45000);
+    CHECK(c.max_payload == 1000000);
+    CHECK(c.send_queue_limit == 256);
+    CHECK(c.log_level == level::info);
+    CHECK(c.static_dir.empty());
+    CHECK(c.client_dist.empty());
+}
+
+TEST_CASE("parse_args: unknown hardware concurrency means one thread", "[config]") {
+    const auto o = parse_args({}, std::nullopt, 0);
+    REQUIRE(o.what == action::run);
+    CHECK(o.cfg.threads == 1);
+}
+
+namespace {
+
+struct flag_row {
+    std::vector<std::string> args;
+    std::function<void(const config&)> check;
+};
+
+}  // namespace
+
+TEST_CASE("parse_args: every flag with valid values, separate and --flag=value forms", "[config]") {
+    const auto row = GENERATE(values<flag_row>({
+        {{"--address", "127.0.0.1"}, [](const config& c) { CHECK(c.address == "127.0.0.1"); }},
+        {{"--address=::1"}, [](const config& c) { CHECK(c.address == "::1"); }},
+        {{"--port", "8080"}, [](const config& c) { CHECK(c.port == 8080); }},
+        {{"--port=0"}, [](const config& c) { CHECK(c.port == 0); }},
+        {{"--port", "65535"}, [](const config& c) { CHECK(c.port == 65535); }},
+        {{"--threads", "1"}, [](const config& c) { CHECK(c.threads == 1); }},
+        {{"--threads=256"}, [](const config& c) { CHECK(c.threads == 256); }},
+        {{"--app", "echo"}, [](const config& c) { CHECK(c.app == app_kind::echo); }},
+        {{"--app=integers"}, [](const config& c) { CHECK(c.app == app_kind::integers); }},
+        {{"--tick-ms", "5"}, [](const config& c) { CHECK(c.tick_ms == 5); }},
+        {{"--tick-ms=86400000"}, [](const config& c) { CHECK(c.tick_ms == 86400000); }},
+        {{"--ping-interval-ms", "300"}, [](const config& c) { CHECK(c.ping_interval_ms == 300); }},
+        {{"--ping-interval-ms=1"}, [](const config& c) { CHECK(c.ping_interval_ms == 1); }},
+        {{"--ping-timeout-ms", "200"}, [](const config& c) { CHECK(c.ping_timeout_ms == 200); }},
+        {{"--ping-timeout-ms=200"}, [](const config& c) { CHECK(c.ping_timeout_ms == 200); }},
+        {{"--connect-timeout-ms", "1000"}, [](const config& c) { CHECK(c.connect_timeout_ms == 1000); }},
+        {{"--connect-timeout-ms=1000"}, [](const config& c) { CHECK(c.connect_timeout_ms == 1000); }},
+        {{"--max-payload", "16"}, [](const config& c) { CHECK(c.max_payload == 16); }},
+        {{"--max-payload=100000000"}, [](const config& c) { CHECK(c.max_payload == 100000000); }},
+        {{"--send-queue-limit", "1"}, [](const config& c) { CHECK(c.send_queue_limit == 1); }},
+        {{"--send-queue-limit=1000000"}, [](const config& c) { CHECK(c.send_queue_limit == 1000000); }},
+        {{"--log-level", "debug"}, [](const config& c) { CHECK(c.log_level == level::debug); }},
+        {{"--log-level=warn"}, [](const config& c) { CHECK(c.log_level == level::warn); }},
+        {{"--log-level", "warning"}, [](const config& c) { CHECK(c.log_level == level::warn); }},
+        {{"--log-level", "error"}, [](const config& c) { CHECK(c.log_level == level::error); }},
+        {{"--log-level", "info"}, [](const config& c) { CHECK(c.log_level == level::info); }},
+        {{"--static-dir", "/srv/www"}, [](const config& c) { CHECK(c.static_dir == "/srv/www"); }},
+        {{"--static-dir=a=b"}, [](const config& c) { CHECK(c.static_dir == "a=b"); }},
+        {{"--client-dist", "/opt/dist"}, [](const config& c) { CHECK(c.client_dist == "/opt/dist"); }},
+        {{"--client-dist=dist"}, [](const config& c) { CHECK(c.client_dist == "dist"); }},
+        // Several flags together; the last of a repeated flag wins.
+        {{"--port", "1", "--port=2", "--app", "echo", "--threads", "3"},
+         [](const config& c) {
+             CHECK(c.port == 2);
+             CHECK(c.app == app_kind::echo);
+             CHECK(c.threads == 3);
+         }},
+    }));
+    INFO("args: " << joined(row.args));
+    const auto o = parse_args(row.args, std::nullopt, 4);
+    INFO("message: " << o.message);
+    REQUIRE(o.what == action::run);
+    row.check(o.cfg);
+}
+
+TEST_CASE("parse_args: PORT replaces the default, --port wins", "[config]") {
+    SECTION("PORT alone") {
+        const auto o = parse_args({}, std::string("4000"), 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.port == 4000);
+    }
+    SECTION("PORT=0 means any free port") {
+        const auto o = parse_args({}, std::string("0"), 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.port == 0);
+    }
+    SECTION("--port beats PORT") {
+        const auto o = parse_args({"--port", "5000"}, std::string("4000"), 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.port == 5000);
+    }
+    SECTION("--port=value beats PORT") {
+        const auto o = parse_args({"--port=5001"}, std::string("4000"), 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.port == 5001);
+    }
+    SECTION("an empty PORT is as if unset") {
+        const auto o = parse_args({}, std::string(""), 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.port == 3000);
+    }
+}
+
+TEST_CASE("parse_args: an invalid PORT variable is an error naming PORT", "[config]") {
+    const std::string bad = GENERATE(as<std::string>{}, "abc", "-1", "+80", "65536", "80x", " 80", "99999999999999999999999");
+    INFO("PORT='" << bad << "'");
+    const auto o = parse_args({}, bad, 1);
+    REQUIRE(o.what == action::error);
+    CHECK(o.message == "invalid PORT environment variable '" + bad + "': expected 0-65535");
+}
+
+namespace {
+
+struct error_row {
+    std::vector<std::string> args;
+    std::string message;  // exact
+};
+
+}  // namespace
+
+TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[config]") {
+    const auto row = GENERATE(values<error_row>({
+        // non-numeric, signed, out of range, empty, overflowing
+        {{"--port", "abc"}, "invalid value 'abc' for --port: expected a port from 0 to 65535"},
+        {{"--port", "-1"}, "invalid value '-1' for --port: expected a port from 0 to 65535"},
+        {{"--port", "+1"}, "invalid value '+1' for --port: expected a port from 0 to 65535"},
+        {{"--port", "65536"}, "invalid value '65536' for --port: expected a port from 0 to 65535"},
+        {{"--port", "80x"}, "invalid value '80x' for --port: expected a port from 0 to 65535"},
+        {{"--port", "1.5"}, "invalid value '1.5' for --port: expected a port from 0 to 65535"},
+        {{"--port="}, "invalid value '' for --port: expected a port from 0 to 65535"},
+        {{"--port", ""}, "invalid value '' for --port: expected a port from 0 to 65535"},
+        {{"--port", "18446744073709551616"},
+         "invalid value '18446744073709551616' for --port: expected a port from 0 to 65535"},
+        {{"--threads", "0"}, "invalid value '0' for --threads: expected a thread count from 1 to 256"},
+        {{"--threads=257"}, "invalid value '257' for --threads: expected a thread count from 1 to 256"},
+        {{"--threads", "many"}, "invalid value 'many' for --threads: expected a thread count from 1 to 256"},
+        {{"--tick-ms", "0"}, "invalid value '0' for --tick-ms: expected milliseconds from 1 to 86400000"},
+        {{"--tick-ms", "86400001"}, "invalid value '86400001' for --tick-ms: expected milliseconds from 1 to 86400000"},
+        {{"--ping-interval-ms", "-5"},
+         "invalid value '-5' for --ping-interval-ms: expected milliseconds from 1 to 86400000"},
+        {{"--ping-timeout-ms=0"}, "invalid value '0' for --ping-timeout-ms: expected milliseconds from 1 to 86400000"},
+        {{"--connect-timeout-ms", "soon"},
+         "invalid value 'soon' for --connect-timeout-ms: expected milliseconds from 1 to 86400000"},
+        {{"--max-payload", "15"}, "invalid value '15' for --max-payload: expected bytes from 16 to 100000000"},
+        {{"--max-payload", "100000001"},
+         "invalid value '100000001' for --max-payload: expected bytes from 16 to 100000000"},
+        {{"--send-queue-limit", "0"}, "invalid value '0' for --send-queue-limit: expected frames from 1 to 1000000"},
+        {{"--send-queue-limit", "1000001"},
+         "invalid value '1000001' for --send-queue-limit: expected frames from 1 to 1000000"},
+        // missing values (flag last)
+        {{"--address"}, "--address needs a value"},
+        {{"--port"}, "--port needs a value"},
+        {{"--threads"}, "--threads needs a value"},
+        {{"--app"}, "--app needs a value"},
+        {{"--tick-ms"}, "--tick-ms needs a value"},
+        {{"--ping-interval-ms"}, "--ping-interval-ms needs a value"},
+        {{"--ping-timeout-ms"}, "--ping-timeout-ms needs a value"},
+        {{"--connect-timeout-ms"}, "--connect-timeout-ms needs a value"},
+        {{"--max-payload"}, "--max-payload needs a value"},
+        {{"--send-queue-limit"}, "--send-queue-limit needs a value"},
+        {{"--log-level"}, "--log-level needs a value"},
+        {{"--static-dir"}, "--static-dir needs a value"},
+        {{"--client-dist"}, "--client-dist needs a value"},
+        // empty string values
+        {{"--address", ""}, "--address needs a value"},
+        {{"--address="}, "--address needs a value"},
+        {{"--static-dir="}, "--static-dir needs a value"},
+        {{"--client-dist", ""}, "--client-dist needs a value"},
+        // bad enumerations
+        {{"--app", "chat"}, "invalid value 'chat' for --app: expected integers or echo"},
+        {{"--app="}, "invalid value '' for --app: expected integers or echo"},
+        {{"--app", "Echo"}, "invalid value 'Echo' for --app: expected integers or echo"},
+        {{"--log-level", "verbose"},
+         "invalid value 'verbose' for --log-level: expected debug, info, warn or error"},
+        {{"--log-level="}, "invalid value '' for --log-level: expected debug, info, warn or error"},
+        // unknown flags and stray words
+        {{"--bogus"}, "unknown flag '--bogus' (see --help)"},
+        {{"--bogus=1"}, "unknown flag '--bogus=1' (see --help)"},
+        {{"-p", "80"}, "unknown flag '-p' (see --help)"},
+        {{"serve"}, "unknown flag 'serve' (see --help)"},
+        {{"--port", "80", "extra"}, "unknown flag 'extra' (see --help)"},
+        // the first error wins, later flags are not looked at
+        {{"--port", "x", "--help"}, "invalid value 'x' for --port: expected a port from 0 to 65535"},
+    }));
+    INFO("args: " << joined(row.args));
+    const auto o = parse_args(row.args, std::nullopt, 4);
+    REQUIRE(o.what == action::error);
+    CHECK(o.message == row.message);
+    CHECK(o.message.find('\n') == std::string::npos);
+}
+
+TEST_CASE("parse_args: --help and --version stop parsing", "[config]") {
+    using args_t = std::vector<std::string>;
+    SECTION("help") {
+        const auto a = GENERATE(values<args_t>({{"--help"}, {"-h"}, {"--port", "1", "--help"}, {"--help", "--bogus"}}));
+        INFO("args: " << joined(a));
+        CHECK(parse_args(a, std::nullopt, 1).what == action::help);
+    }
+    SECTION("version") {
+        const auto a = GENERATE(values<args_t>({{"--version"}, {"--version", "--bogus"}, {"--app", "echo", "--version"}}));
+        INFO("args: " << joined(a));
+        CHECK(parse_args(a, std::nullopt, 1).what == action::version);
+    }
+}
+
+TEST_CASE("help_text mentions every flag", "[config]") {
+    const std::string h = help_text();
+    const std::string flag = GENERATE(as<std::string>{}, "--address", "--port", "--threads", "--app", "--tick-ms",
+                                      "--ping-interval-ms", "--ping-timeout-ms", "--connect-timeout-ms",
+                                      "--max-payload", "--send-queue-limit", "--log-level", "--static-dir",
+                                      "--client-dist", "--help", "--version", "PORT");
+    INFO("flag " << flag);
+    CHECK(h.find(flag) != std::string::npos);
+}

@@ -1,0 +1,92 @@
+// One simulated Engine.IO connection for the Socket.IO tests: a fake
+// connection (the transcript of frames the server wrote) and the sio_client
+// that the WebSocket session would drive. Feed it Engine.IO message payloads,
+// i.e. what follows the leading '4' of a text frame ("0", "2[\"x\"]").
+#pragma once
+
+#include "fake_connection.hpp"
+#include "protocol/json.hpp"
+#include "protocol/socketio/packet.hpp"
+#include "server/io.hpp"
+#include "server/sio_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace beastio::test {
+
+inline const char* cause_name(std::optional<server::close_cause> c) {
+    using server::close_cause;
+    if (!c) return "(stays open)";
+    switch (*c) {
+        case close_cause::transport_close: return "transport_close";
+        case close_cause::ping_timeout: return "ping_timeout";
+        case close_cause::client_close: return "client_close";
+        case close_cause::parse_error: return "parse_error";
+        case close_cause::decode_error: return "decode_error";
+        case close_cause::invalid_state: return "invalid_state";
+        case close_cause::heartbeat_direction: return "heartbeat_direction";
+        case close_cause::connect_timeout: return "connect_timeout";
+        case close_cause::too_big: return "too_big";
+        case close_cause::send_queue_overflow: return "send_queue_overflow";
+        case close_cause::server_shutdown: return "server_shutdown";
+        case close_cause::transport_error: return "transport_error";
+    }
+    return "?";
+}
+
+// The sid of a CONNECT reply `40[<nsp>,]{"sid":"<20 chars>"}`, or "" when the
+// frame is not exactly that shape.
+inline std::string sid_of_reply(std::string_view frame, std::string_view nsp) {
+    std::string prefix = "40";
+    if (nsp != "/") prefix += std::string(nsp) + ",";
+    prefix += "{\"sid\":\"";
+    constexpr std::string_view suffix = "\"}";
+    if (frame.size() != prefix.size() + 20 + suffix.size()) return {};
+    if (frame.substr(0, prefix.size()) != prefix || frame.substr(frame.size() - suffix.size()) != suffix) return {};
+    return std::string(frame.substr(prefix.size(), 20));
+}
+
+inline bool is_id_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+class sio_conn {
+public:
+    explicit sio_conn(server::io_server& io) : conn(std::make_shared<fake_connection>()), sio(io, conn, sio::default_max_attachments) {}
+    ~sio_conn() { sio.close_all("transport close"); }  // as the session does when it ends
+    sio_conn(const sio_conn&) = delete;
+    sio_conn& operator=(const sio_conn&) = delete;
+
+    std::optional<server::close_cause> text(std::string_view payload) { return sio.on_text(payload); }
+    std::optional<server::close_cause> binary(std::string bytes) { return sio.on_binary(std::move(bytes)); }
+
+    // Joins nsp and returns the sid from the reply (REQUIREs success).
+    std::string connect(std::string_view nsp = "/") {
+        const std::size_t before = conn->transcript.size();
+        const auto r = text(nsp == "/" ? std::string("0") : "0" + std::string(nsp) + ",");
+        INFO("CONNECT " << nsp << " -> " << cause_name(r));
+        REQUIRE_FALSE(r.has_value());
+        REQUIRE(conn->transcript.size() > before);
+        const std::string sid = sid_of_reply(conn->text(before), nsp);
+        INFO("reply " << conn->text(before));
+        REQUIRE(sid.size() == 20);
+        return sid;
+    }
+
+    std::size_t frames() const { return conn->transcript.size(); }
+    std::string frame(std::size_t i) const { return conn->text(i); }
+    std::string last() const { return conn->text(conn->transcript.size() - 1); }
+
+    std::shared_ptr<fake_connection> conn;
+    server::sio_client sio;
+};
+
+inline std::string js(const json::value& v) { return json::serialize(v); }
+inline std::string js(const json::array& a) { return json::serialize(json::value(a)); }
+
+}  // namespace beastio::test
