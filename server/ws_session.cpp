@@ -199,7 +199,7 @@ void ws_session::start_close(close_cause cause, std::string detail) {
     cause_ = cause;
     detail_ = std::move(detail);
     // Frames not yet on the wire are dropped; the one being written completes.
-    if (writing_) queue_.erase(queue_.begin() + 1, queue_.end());
+    if (writing_) queue_.truncate_after_front();
     else queue_.clear();
     heartbeat_timer_.cancel();
     connect_timer_.cancel();

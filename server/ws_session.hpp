@@ -9,10 +9,10 @@
 #include "server/context.hpp"
 #include "server/net.hpp"
 #include "server/eio_session.hpp"
+#include "server/frame_queue.hpp"
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +66,7 @@ private:
     std::chrono::steady_clock::time_point opened_at_;
 
     beast::flat_buffer buffer_;
-    std::deque<out_frame> queue_;
+    frame_queue queue_;
     bool writing_ = false;
 
     net::steady_timer heartbeat_timer_;
