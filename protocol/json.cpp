@@ -230,26 +230,6 @@ result<value, errc> parse(std::string_view text, parse_options options) {
 
 namespace {
 
-// For each byte: 0 = copied as is, 'u' = \u00XX, otherwise the character
-// written after a backslash. Same set as JSON.stringify (QuoteJSONString).
-constexpr std::array<char, 256> make_escape_table() {
-    std::array<char, 256> t{};
-    for (int c = 0; c < 0x20; ++c) {
-        t[static_cast<std::size_t>(c)] = 'u';
-    }
-    t['\b'] = 'b';
-    t['\f'] = 'f';
-    t['\n'] = 'n';
-    t['\r'] = 'r';
-    t['\t'] = 't';
-    t['"'] = '"';
-    t['\\'] = '\\';
-    return t;
-}
-
-constexpr std::array<char, 256> escape_table = make_escape_table();
-constexpr char hex_digits[] = "0123456789abcdef";
-
 class writer {
 public:
     writer(std::string& out, std::vector<std::string>* attachments) : out_(out), attachments_(attachments) {}
@@ -324,32 +304,6 @@ private:
 };
 
 }  // namespace
-
-void write_string(std::string_view s, std::string& out) {
-    out.reserve(out.size() + s.size() + 2);
-    out.push_back('"');
-    const char* p = s.data();
-    const char* const end = p + s.size();
-    const char* run = p;
-    for (; p != end; ++p) {
-        const unsigned char c = static_cast<unsigned char>(*p);
-        const char e = escape_table[c];
-        if (e == 0) {
-            continue;
-        }
-        out.append(run, static_cast<std::size_t>(p - run));
-        if (e == 'u') {
-            const char seq[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
-            out.append(seq, sizeof seq);
-        } else {
-            const char seq[2] = {'\\', e};
-            out.append(seq, sizeof seq);
-        }
-        run = p + 1;
-    }
-    out.append(run, static_cast<std::size_t>(end - run));
-    out.push_back('"');
-}
 
 void serialize(const value& v, std::string& out, std::vector<std::string>* attachments) {
     writer w(out, attachments);

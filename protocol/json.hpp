@@ -10,6 +10,7 @@
 // numbers as strings, iterative so no recursion on hostile input).
 #pragma once
 
+#include "protocol/json_string.hpp"
 #include "protocol/result.hpp"
 
 #include <cstddef>
@@ -114,7 +115,5 @@ result<value, errc> parse(std::string_view text, parse_options options = {});
 void serialize(const value& v, std::string& out, std::vector<std::string>* attachments = nullptr);
 std::string serialize(const value& v);
 
-// Appends s as a JSON string literal (with quotes) to out.
-void write_string(std::string_view s, std::string& out);
 
 }  // namespace beastio::json

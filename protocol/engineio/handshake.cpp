@@ -1,14 +1,11 @@
 #include "protocol/engineio/handshake.hpp"
 
+#include "protocol/json_string.hpp"
+
 #include <algorithm>
 #include <string>
 
 namespace beastio::eio {
-
-namespace detail {
-// Defined in packet.cpp: appends s as a JSON string literal (JSON.stringify rules).
-void append_json_string(std::string& out, std::string_view s);
-}  // namespace detail
 
 namespace {
 
@@ -97,10 +94,10 @@ std::string error_body(handshake_error e, std::string_view hint) {
     out += "{\"code\":";
     out += std::to_string(static_cast<int>(e));
     out += ",\"message\":";
-    detail::append_json_string(out, msg);
+    json::write_string(msg, out);
     if (!hint.empty()) {
         out += ",\"hint\":";
-        detail::append_json_string(out, hint);
+        json::write_string(hint, out);
     }
     out.push_back('}');
     return out;

@@ -1,5 +1,7 @@
 #include "protocol/engineio/packet.hpp"
 
+#include "protocol/json_string.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -7,87 +9,6 @@
 
 namespace beastio::eio {
 
-namespace detail {
-
-// Appends s as a JSON string literal (quotes included), the way JSON.stringify
-// writes it: '"' and '\\' escaped, \b \f \n \r \t, the other control characters
-// as \u00xx (lowercase hex), everything else as is. Bytes that are not well-formed
-// UTF-8 become U+FFFD (one per maximal invalid subpart, as a UTF-8 decoder
-// would), so the output is always valid JSON text. Shared with handshake.cpp.
-void append_json_string(std::string& out, std::string_view s);
-
-void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    static constexpr std::string_view replacement = "\xEF\xBF\xBD";
-    out.reserve(out.size() + s.size() + 2);
-    out.push_back('"');
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    std::size_t i = 0;
-    while (i < n) {
-        // Copy a run of plain printable ASCII at once.
-        std::size_t j = i;
-        while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\') ++j;
-        out.append(s.data() + i, j - i);
-        i = j;
-        if (i >= n) break;
-
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                default:
-                    out += "\\u00";
-                    out.push_back(hex[c >> 4]);
-                    out.push_back(hex[c & 0xF]);
-                    break;
-            }
-            ++i;
-            continue;
-        }
-
-        // Multi-byte UTF-8 sequence (RFC 3629 table 3-7 of Unicode).
-        std::size_t len = 0;
-        unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-        }
-        if (len == 0) {  // continuation byte or invalid lead byte
-            out += replacement;
-            ++i;
-            continue;
-        }
-        std::size_t k = 1;
-        for (; k < len && i + k < n; ++k) {
-            const unsigned char b = p[i + k];
-            const bool ok = (k == 1) ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
-            if (!ok) break;
-        }
-        if (k == len) {
-            out.append(s.data() + i, len);
-        } else {
-            out += replacement;  // truncated or broken sequence: one U+FFFD
-        }
-        i += k;
-    }
-    out.push_back('"');
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -272,7 +193,7 @@ std::string encode_open(const open_params& p) {
     std::string out;
     out.reserve(110 + p.sid.size());
     out += "0{\"sid\":";
-    detail::append_json_string(out, p.sid);
+    json::write_string(p.sid, out);
     out += ",\"upgrades\":[],\"pingInterval\":";
     append_uint(out, p.ping_interval_ms);
     out += ",\"pingTimeout\":";

@@ -183,3 +183,28 @@ TEST_CASE("json serialize round-trips a 1 MB string with escapes", "[json][huge]
     REQUIRE(back.has_value());
     CHECK(*back == v);
 }
+
+TEST_CASE("json write_string replaces bytes that are not UTF-8 so text frames stay valid", "[json]") {
+    const std::string fffd = "\xEF\xBF\xBD";
+    struct row {
+        std::string raw;
+        std::string quoted;
+    };
+    const std::vector<row> rows = {
+        {"caf\xC3\xA9", "\"caf\xC3\xA9\""},                 // valid 2-byte sequence kept
+        {"\xF0\x9F\x98\x80", "\"\xF0\x9F\x98\x80\""},       // valid 4-byte sequence kept
+        {"a\xFFz", "\"a" + fffd + "z\""},                     // invalid lead byte
+        {"\x80", "\"" + fffd + "\""},                         // lone continuation byte
+        {"\xC3", "\"" + fffd + "\""},                         // truncated at the end
+        {"\xE2\x82x", "\"" + fffd + "x\""},                   // truncated 3-byte sequence, one U+FFFD
+        {"\xED\xA0\x80", "\"" + fffd + fffd + fffd + "\""},   // UTF-16 surrogate encoded in UTF-8
+        {"\xC0\xAF", "\"" + fffd + fffd + "\""},              // overlong encoding
+        {"\xF4\x90\x80\x80", "\"" + fffd + fffd + fffd + fffd + "\""},  // above U+10FFFF
+    };
+    for (const auto& r : rows) {
+        INFO("raw: " << printable(r.raw));
+        std::string out;
+        json::write_string(r.raw, out);
+        CHECK(out == r.quoted);
+    }
+}
