@@ -73,10 +73,13 @@ private:
         } else {
             value_ = candidate;
         }
-        // Fixed-rate schedule; after a stall, skip missed slots rather than burst.
+        // Fixed rate. When a fan-out takes longer than the period (many clients,
+        // a short period), the next tick starts as soon as this one is done:
+        // the cycle becomes max(fan-out, period), never fan-out + period. Slots
+        // missed by more than one period are dropped rather than burst.
         next_ += period_;
         const auto now = std::chrono::steady_clock::now();
-        if (next_ < now) next_ = now + period_;
+        if (next_ + period_ < now) next_ = now;
         arm();
     }
 
