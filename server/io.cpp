@@ -53,6 +53,11 @@ bool socket::emit_with_ack(std::string_view event, const json::array& args, ack_
     std::uint64_t id = 0;
     {
         std::lock_guard lock(ack_mu_);
+        if (pending_acks_.size() >= max_pending_acks) {
+            log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_,
+                      nsp_.name(), pending_acks_.size(), event);
+            return false;
+        }
         id = next_ack_id_++;
         if (next_ack_id_ > sio::max_ack_id) next_ack_id_ = 0;
         pending_acks_[id] = std::move(cb);

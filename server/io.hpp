@@ -79,7 +79,11 @@ public:
     // false when the name is reserved or the socket is gone.
     bool emit(std::string_view event, const json::array& args = {});
     // Asks the client to acknowledge; cb runs on the connection's strand with the ack's arguments.
+    // false when the name is reserved, the socket is gone, or max_pending_acks
+    // acknowledgements are already outstanding (a client that never acks must
+    // not grow the server's memory without bound).
     bool emit_with_ack(std::string_view event, const json::array& args, ack_callback cb);
+    static constexpr std::size_t max_pending_acks = 1024;
 
     void join(const std::string& room);
     void leave(const std::string& room);

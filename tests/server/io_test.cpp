@@ -328,3 +328,23 @@ TEST_CASE("acks and emits to a socket whose connection is gone are dropped", "[i
     CHECK_FALSE(s->emit("x"));
     CHECK(io.of("/").size() == 0);
 }
+
+TEST_CASE("socket::emit_with_ack: outstanding acknowledgements are bounded", "[io]") {
+    io_server io;
+    io.of("/");
+    crowd root(io, 1, "/");
+    socket_ptr s = root.sockets[0];
+    sio_conn& c = root[0];
+    int called = 0;
+    const auto limit = beastio::server::socket::max_pending_acks;
+    for (std::size_t i = 0; i < limit; ++i)
+        REQUIRE(s->emit_with_ack("ask", json::array{}, [&called](json::array&) { ++called; }));
+    const std::size_t frames = c.frames();
+    CHECK_FALSE(s->emit_with_ack("ask", json::array{}, [&called](json::array&) { ++called; }));
+    CHECK(c.frames() == frames);  // nothing sent for the refused one
+
+    // An answer frees a slot.
+    CHECK_FALSE(c.text("30[]").has_value());
+    CHECK(called == 1);
+    CHECK(s->emit_with_ack("ask", json::array{}, [&called](json::array&) { ++called; }));
+}
