@@ -3,38 +3,41 @@
 #include <cstddef>
 
 namespace beastio::json {
+namespace {
 
-void write_string(std::string_view s, std::string& out) {
+// Walks s once and hands every piece of its escaped form to sink(data, size).
+// write_string and escaped_size share it, so the size is exact by
+// construction.
+template <class Sink>
+void escape(std::string_view s, Sink&& sink) {
     static constexpr char hex[] = "0123456789abcdef";
     static constexpr std::string_view replacement = "\xEF\xBF\xBD";
-    out.reserve(out.size() + s.size() + 2);
-    out.push_back('"');
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
     std::size_t i = 0;
     while (i < n) {
-        // Copy a run of plain printable ASCII at once.
+        // A run of plain printable ASCII at once.
         std::size_t j = i;
         while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\') ++j;
-        out.append(s.data() + i, j - i);
+        if (j > i) sink(s.data() + i, j - i);
         i = j;
         if (i >= n) break;
 
         const unsigned char c = p[i];
         if (c < 0x80) {
             switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                default:
-                    out += "\\u00";
-                    out.push_back(hex[c >> 4]);
-                    out.push_back(hex[c & 0xF]);
+                case '"': sink("\\\"", 2); break;
+                case '\\': sink("\\\\", 2); break;
+                case '\b': sink("\\b", 2); break;
+                case '\f': sink("\\f", 2); break;
+                case '\n': sink("\\n", 2); break;
+                case '\r': sink("\\r", 2); break;
+                case '\t': sink("\\t", 2); break;
+                default: {
+                    const char seq[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+                    sink(seq, sizeof seq);
                     break;
+                }
             }
             ++i;
             continue;
@@ -55,7 +58,7 @@ void write_string(std::string_view s, std::string& out) {
             if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
         }
         if (len == 0) {  // continuation byte or invalid lead byte
-            out += replacement;
+            sink(replacement.data(), replacement.size());
             ++i;
             continue;
         }
@@ -66,13 +69,27 @@ void write_string(std::string_view s, std::string& out) {
             if (!ok) break;
         }
         if (k == len) {
-            out.append(s.data() + i, len);
+            sink(s.data() + i, len);
         } else {
-            out += replacement;  // truncated or broken sequence: one U+FFFD
+            sink(replacement.data(), replacement.size());  // truncated or broken sequence: one U+FFFD
         }
         i += k;
     }
+}
+
+}  // namespace
+
+void write_string(std::string_view s, std::string& out) {
+    out.reserve(out.size() + s.size() + 2);
     out.push_back('"');
+    escape(s, [&out](const char* data, std::size_t size) { out.append(data, size); });
+    out.push_back('"');
+}
+
+std::size_t escaped_size(std::string_view s) {
+    std::size_t size = 2;
+    escape(s, [&size](const char*, std::size_t piece) { size += piece; });
+    return size;
 }
 
 }  // namespace beastio::json

@@ -1,6 +1,7 @@
 // Writing a JSON string literal, shared by both protocol layers.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,5 +15,8 @@ namespace beastio::json {
 // WebSocket text frame with invalid UTF-8 would make the client drop the
 // connection.
 void write_string(std::string_view s, std::string& out);
+
+// The number of bytes write_string appends for s, quotes included.
+std::size_t escaped_size(std::string_view s);
 
 }  // namespace beastio::json

@@ -1,6 +1,8 @@
 // Socket.IO v5 packet codec (the default socket.io-parser format).
 #include "protocol/socketio/packet.hpp"
 
+#include "protocol/socketio/header.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -208,45 +210,62 @@ result<packet, errc> decode(std::string_view text, const decode_options& options
 // ---------------------------------------------------------------------------
 // Encoding
 
-namespace {
+namespace detail {
 
-void append_uint(std::string& out, std::uint64_t n) {
-    char buf[20];
-    const auto res = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, res.ptr);
+namespace {
+bool has_nsp(std::string_view nsp) { return !nsp.empty() && nsp != "/"; }
+
+std::size_t digits(std::uint64_t n) {
+    std::size_t d = 1;
+    while (n >= 10) {
+        n /= 10;
+        ++d;
+    }
+    return d;
 }
+}  // namespace
+
+std::size_t header_size(std::string_view nsp, std::optional<std::uint64_t> id) {
+    return 1 + (has_nsp(nsp) ? nsp.size() + 1 : 0) + (id ? digits(*id) : 0);
+}
+
+void write_header(std::string& out, packet_type type, std::string_view nsp, std::optional<std::uint64_t> id) {
+    out.push_back(static_cast<char>('0' + static_cast<int>(type)));
+    if (has_nsp(nsp)) {
+        out.append(nsp);
+        out.push_back(',');
+    }
+    if (id) {
+        char buf[20];
+        const auto res = std::to_chars(buf, buf + sizeof buf, *id);
+        out.append(buf, res.ptr);
+    }
+}
+
+void write_attachment_count(std::string& out, std::size_t type_pos, std::size_t count) {
+    if (out[type_pos] == '2' || out[type_pos] == '3') out[type_pos] = static_cast<char>(out[type_pos] + 3);  // 2 -> 5, 3 -> 6
+    char buf[21];
+    auto res = std::to_chars(buf, buf + sizeof buf - 1, count);
+    *res.ptr++ = '-';
+    out.insert(type_pos + 1, buf, static_cast<std::size_t>(res.ptr - buf));
+}
+
+}  // namespace detail
+
+namespace {
 
 void encode_into(const packet& p, std::string& out, std::vector<std::string>& attachments) {
     const bool event_like = p.type == packet_type::event || p.type == packet_type::ack;
     const bool binary_type = p.type == packet_type::binary_event || p.type == packet_type::binary_ack;
 
     const std::size_t type_pos = out.size();
-    out.push_back(static_cast<char>('0' + static_cast<int>(p.type)));
-    if (!p.nsp.empty() && p.nsp != "/") {
-        out.append(p.nsp);
-        out.push_back(',');
-    }
-    if (p.id) {
-        append_uint(out, *p.id);
-    }
+    detail::write_header(out, p.type, p.nsp, p.id);
     if (p.data) {
         // Only EVENT/ACK (and their binary forms) can carry attachments; for
         // other types a binary value is written as a placeholder and dropped.
         json::serialize(*p.data, out, (event_like || binary_type) ? &attachments : nullptr);
     }
-
-    if (binary_type || (event_like && !attachments.empty())) {
-        // The count goes right after the type digit. Binary packets are rare,
-        // so the header is inserted afterwards rather than walking the tree
-        // twice on every packet.
-        if (event_like) {
-            out[type_pos] = static_cast<char>(out[type_pos] + 3);  // 2 -> 5, 3 -> 6
-        }
-        char buf[21];
-        auto res = std::to_chars(buf, buf + sizeof buf - 1, attachments.size());
-        *res.ptr++ = '-';
-        out.insert(type_pos + 1, buf, static_cast<std::size_t>(res.ptr - buf));
-    }
+    if (binary_type || (event_like && !attachments.empty())) detail::write_attachment_count(out, type_pos, attachments.size());
 }
 
 std::size_t size_hint(const packet& p) { return 24 + p.nsp.size(); }

@@ -208,3 +208,16 @@ TEST_CASE("json write_string replaces bytes that are not UTF-8 so text frames st
         CHECK(out == r.quoted);
     }
 }
+
+TEST_CASE("json escaped_size is the exact length write_string appends", "[json]") {
+    const std::vector<std::string> rows = {
+        "", "plain", "quote\" and \\ backslash", "\b\f\n\r\t", std::string("\x00\x01\x1f", 3), "caf\xC3\xA9",
+        "\xF0\x9F\x98\x80", "a\xFFz", "\xE2\x82x", "\xED\xA0\x80", "\xC0\xAF", "\xF4\x90\x80\x80", "\xC3",
+    };
+    for (const auto& raw : rows) {
+        INFO("raw: " << printable(raw));
+        std::string out;
+        json::write_string(raw, out);
+        CHECK(json::escaped_size(raw) == out.size());
+    }
+}
