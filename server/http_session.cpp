@@ -104,25 +104,18 @@ void http_session::answer(http::request<http::string_body>&& req) {
 }
 
 void http_session::send_text(const http::request<http::string_body>& req, const route& r) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), req.version());
-    res->set(http::field::server, "beastio");
-    res->set(http::field::content_type, r.content_type);
-    if (r.allow_get_head) res->set(http::field::allow, "GET, HEAD");
     // An upgrade refusal ends the connection, as the reference server does.
-    res->keep_alive(req.keep_alive() && !header_has_token(req[http::field::upgrade], "websocket"));
-    if (req.method() == http::verb::head) {
-        res->content_length(r.body.size());
-    } else {
-        res->body() = r.body;
-        res->prepare_payload();
-    }
-    write(std::move(res));
+    const bool keep_alive = req.keep_alive() && !header_has_token(req[http::field::upgrade], "websocket");
+    send_simple(r.status, r.content_type, r.body, keep_alive, req.method() == http::verb::head, req.version(),
+                r.allow_get_head);
 }
 
-void http_session::send_simple(unsigned status, std::string content_type, std::string body, bool keep_alive, bool head) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+void http_session::send_simple(unsigned status, std::string content_type, std::string body, bool keep_alive, bool head,
+                               unsigned version, bool allow_get_head) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), version);
     res->set(http::field::server, "beastio");
     res->set(http::field::content_type, content_type);
+    if (allow_get_head) res->set(http::field::allow, "GET, HEAD");
     res->keep_alive(keep_alive);
     if (head) {
         res->content_length(body.size());
@@ -135,14 +128,17 @@ void http_session::send_simple(unsigned status, std::string content_type, std::s
 
 void http_session::send_file(const http::request<http::string_body>& req, const std::string& root, const std::string& rel,
                              bool spa_index) {
+    auto missing = [&](bool forbidden) {
+        route r;
+        r.status = forbidden ? 403 : 404;
+        r.content_type = "text/plain; charset=utf-8";
+        r.body = forbidden ? "forbidden\n" : "not found\n";
+        send_text(req, r);
+    };
     auto found = open_static_file(root, rel, spa_index);
     if (!found) {
         log::info("not found peer={} {}: {}", peer_, std::string(req.target()), found.error().message);
-        route r;
-        r.status = found.error().code == static_error::forbidden ? 403 : 404;
-        r.content_type = "text/plain; charset=utf-8";
-        r.body = found.error().code == static_error::forbidden ? "forbidden\n" : "not found\n";
-        return send_text(req, r);
+        return missing(found.error().code == static_error::forbidden);
     }
     auto res = std::make_shared<http::response<http::file_body>>(http::status::ok, req.version());
     res->set(http::field::server, "beastio");
@@ -151,13 +147,7 @@ void http_session::send_file(const http::request<http::string_body>& req, const 
     res->keep_alive(req.keep_alive());
     beast::error_code ec;
     res->body().open(found->path.c_str(), beast::file_mode::scan, ec);
-    if (ec) {
-        route r;
-        r.status = 404;
-        r.content_type = "text/plain; charset=utf-8";
-        r.body = "not found\n";
-        return send_text(req, r);
-    }
+    if (ec) return missing(false);
     res->prepare_payload();
     if (req.method() == http::verb::head) {
         // Keep the length header, send no body.

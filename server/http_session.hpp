@@ -25,7 +25,8 @@ private:
     void send_text(const http::request<http::string_body>& req, const route& r);
     void send_file(const http::request<http::string_body>& req, const std::string& root, const std::string& rel,
                    bool spa_index);
-    void send_simple(unsigned status, std::string content_type, std::string body, bool keep_alive, bool head);
+    void send_simple(unsigned status, std::string content_type, std::string body, bool keep_alive, bool head,
+                     unsigned version = 11, bool allow_get_head = false);
     template <class Response>
     void write(Response&& res);
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);

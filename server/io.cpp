@@ -7,8 +7,6 @@
 #include <algorithm>
 
 namespace beastio::server {
-namespace {
-
 std::vector<out_frame> to_frames(sio::encoded&& e) {
     std::vector<out_frame> frames;
     frames.reserve(1 + e.attachments.size());
@@ -21,8 +19,6 @@ void deliver_frames(connection& c, const std::vector<out_frame>& frames) {
     if (frames.size() == 1) c.deliver(frames.front());
     else c.deliver(frames);
 }
-
-}  // namespace
 
 // ---- ack_sender ----
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "protocol/json.hpp"
+#include "protocol/socketio/packet.hpp"
 #include "server/connection.hpp"
 
 #include <atomic>
@@ -38,6 +39,11 @@ namespace beastio::server {
 class socket;
 class namespace_;
 using socket_ptr = std::shared_ptr<socket>;
+
+// An encoded packet as the frames to queue: the text, then one binary frame per attachment.
+std::vector<out_frame> to_frames(sio::encoded&& e);
+// Queues one packet's frames on c, together.
+void deliver_frames(connection& c, const std::vector<out_frame>& frames);
 
 // Answers one incoming event that asked for an acknowledgement. Calling it
 // more than once sends one ACK; calling it when no ack was asked does nothing.

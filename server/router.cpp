@@ -29,8 +29,7 @@ constexpr std::string_view paths_sentence =
 constexpr std::array<std::string_view, 5> bundle_files = {
     "socket.io.js", "socket.io.min.js", "socket.io.min.js.map", "socket.io.esm.min.js", "socket.io.esm.min.js.map"};
 
-route engineio_request(const request_info& r, std::string_view query_text) {
-    const eio::query q = eio::parse_query(query_text);
+route engineio_request(const request_info& r, const eio::query& q) {
     const eio::handshake_request hr{r.method, r.valid_websocket_upgrade, &q};
     if (auto err = eio::check_handshake(hr)) {
         const std::string_view hint =
@@ -81,7 +80,7 @@ route decide(const request_info& r) {
         // EIO or transport marks an Engine.IO client; a bare /socket.io/... upgrade gets the plain stream.
         if (under_engine) {
             const eio::query q = eio::parse_query(query_text);
-            if (q.has("EIO") || q.has("transport")) return engineio_request(r, query_text);
+            if (q.has("EIO") || q.has("transport")) return engineio_request(r, q);
         }
         if (!r.valid_websocket_upgrade)
             return text(400, "invalid WebSocket upgrade request: expected GET with Connection: Upgrade, "
@@ -104,7 +103,7 @@ route decide(const request_info& r) {
                 }
             }
         }
-        return engineio_request(r, query_text);
+        return engineio_request(r, eio::parse_query(query_text));
     }
     if (under_plain)
         return text(426, fmt::format("{} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)", path),

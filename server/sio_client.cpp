@@ -48,18 +48,8 @@ bool sio_client::joined_any() {
     return false;
 }
 
-void sio_client::send(sio::packet& p) {
-    auto c = conn_.lock();
-    if (!c) return;
-    auto e = sio::encode_frame(p);
-    if (e.attachments.empty()) {
-        c->deliver(out_frame{make_frame(std::move(e.text)), false});
-        return;
-    }
-    std::vector<out_frame> frames;
-    frames.push_back({make_frame(std::move(e.text)), false});
-    for (auto& a : e.attachments) frames.push_back({make_frame(std::move(a)), true});
-    c->deliver(std::move(frames));
+void sio_client::send(const sio::packet& p) {
+    if (auto c = conn_.lock()) deliver_frames(*c, to_frames(sio::encode_frame(p)));
 }
 
 std::optional<close_cause> sio_client::on_connect(sio::packet& p) {

@@ -37,7 +37,7 @@ private:
     std::optional<close_cause> refuse(close_cause c, std::string why);
     std::optional<close_cause> on_connect(sio::packet& p);
     socket_ptr joined(const std::string& nsp);
-    void send(sio::packet& p);
+    void send(const sio::packet& p);
 
     io_server& io_;
     std::weak_ptr<connection> conn_;

@@ -131,29 +131,23 @@ void ws_session::deliver(out_frame frame) {
 void ws_session::deliver(std::vector<out_frame> frames) {
     if (frames.empty()) return;
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
-        if (self->closing_ || !self->accepted_) return;
-        if (self->queue_.size() >= self->ctx_.cfg.send_queue_limit) {
-            self->enqueue(std::move(fs.front()));  // reports the overflow
-            return;
-        }
-        // All frames of one packet go in together, never interleaved.
-        for (auto& f : fs) {
-            if (f.binary && self->handshake_.base64)
-                f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
-            self->queue_.push_back(std::move(f));
-        }
-        if (!self->writing_) self->do_write();
+        self->enqueue(fs);
     });
 }
 
-void ws_session::enqueue(out_frame f) {
+void ws_session::enqueue(out_frame f) { enqueue(std::span<out_frame>(&f, 1)); }
+
+void ws_session::enqueue(std::span<out_frame> frames) {
     if (closing_ || !accepted_) return;
     if (queue_.size() >= ctx_.cfg.send_queue_limit) {
         start_close(close_cause::send_queue_overflow, fmt::format("{} frames waiting", queue_.size()));
         return;
     }
-    if (f.binary && handshake_.base64) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
-    queue_.push_back(std::move(f));
+    // All frames of one packet go in together, never interleaved with another.
+    for (auto& f : frames) {
+        if (f.binary && handshake_.base64) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
+        queue_.push_back(std::move(f));
+    }
     if (!writing_) do_write();
 }
 
@@ -240,11 +234,8 @@ void ws_session::finish(close_cause cause) {
     ctx_.open_connections.remove(this);
     const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
     const auto level = cause == close_cause::send_queue_overflow ? log::level::warn : log::level::info;
-    if (detail_.empty())
-        log::emit(level, "close {} reason=\"{}\" code={} after={:.1f}s", id_, info.log_text, info.ws_code, lived);
-    else
-        log::emit(level, "close {} reason=\"{}\" code={} after={:.1f}s detail=\"{}\"", id_, info.log_text,
-                  info.ws_code, lived, detail_);
+    log::emit(level, "close {} reason=\"{}\" code={} after={:.1f}s{}", id_, info.log_text, info.ws_code, lived,
+              detail_.empty() ? std::string() : fmt::format(" detail=\"{}\"", detail_));
     if (!close_sent_) drop_socket();
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace beastio::server {
@@ -45,6 +46,7 @@ private:
     void cancel_connect_timer() override { connect_timer_.cancel(); }
 
     void enqueue(out_frame f);
+    void enqueue(std::span<out_frame> frames);  // one packet: queued together
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
 
