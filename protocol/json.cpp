@@ -232,7 +232,7 @@ namespace {
 
 class writer {
 public:
-    writer(std::string& out, std::vector<std::string>* attachments) : out_(out), attachments_(attachments) {}
+    writer(std::string& out, std::vector<shared_bytes>* attachments) : out_(out), attachments_(attachments) {}
 
     void write(const value& v) {
         switch (v.v.index()) {
@@ -289,7 +289,7 @@ private:
         std::size_t num = 0;
         if (attachments_ != nullptr) {
             num = attachments_->size();
-            attachments_->push_back(b.bytes);
+            attachments_->push_back(b.data);
         } else {
             num = dropped_++;
         }
@@ -299,13 +299,13 @@ private:
     }
 
     std::string& out_;
-    std::vector<std::string>* attachments_;
+    std::vector<shared_bytes>* attachments_;
     std::size_t dropped_ = 0;
 };
 
 }  // namespace
 
-void serialize(const value& v, std::string& out, std::vector<std::string>* attachments) {
+void serialize(const value& v, std::string& out, std::vector<shared_bytes>* attachments) {
     writer w(out, attachments);
     w.write(v);
 }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,10 +36,23 @@ struct number {
     friend bool operator==(const number&, const number&) = default;
 };
 
+// Immutable bytes shared by every holder: a received attachment referenced by
+// several placeholders, an echoed attachment and the frame that sends it all
+// point at one buffer. Never null.
+using shared_bytes = std::shared_ptr<const std::string>;
+
 // Raw bytes: a Socket.IO binary attachment (Buffer / ArrayBuffer on the JS side).
+// Copying a binary shares its buffer; the bytes are never copied.
 struct binary {
-    std::string bytes;
-    friend bool operator==(const binary&, const binary&) = default;
+    binary() : data(std::make_shared<const std::string>()) {}
+    binary(std::string b) : data(std::make_shared<const std::string>(std::move(b))) {}  // NOLINT(implicit)
+    binary(const char* b) : binary(std::string(b)) {}                                   // NOLINT(implicit)
+    explicit binary(shared_bytes p) : data(p ? std::move(p) : std::make_shared<const std::string>()) {}
+
+    const std::string& bytes() const { return *data; }
+    shared_bytes data;
+
+    friend bool operator==(const binary& a, const binary& b) { return a.bytes() == b.bytes(); }
 };
 
 struct value {
@@ -110,9 +124,10 @@ result<value, errc> parse(std::string_view text, parse_options options = {});
 //
 // Binary values are written as Socket.IO placeholders
 // {"_placeholder":true,"num":N}, N counting depth-first from attachments->size(),
-// and their bytes are appended to *attachments. With attachments == nullptr a
-// binary value is still written as a placeholder and its bytes are dropped.
-void serialize(const value& v, std::string& out, std::vector<std::string>* attachments = nullptr);
+// and their buffers (shared, not copied) are appended to *attachments. With
+// attachments == nullptr a binary value is still written as a placeholder and
+// its bytes are dropped.
+void serialize(const value& v, std::string& out, std::vector<shared_bytes>* attachments = nullptr);
 std::string serialize(const value& v);
 
 

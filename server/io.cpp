@@ -11,7 +11,7 @@ std::vector<out_frame> to_frames(sio::encoded&& e) {
     std::vector<out_frame> frames;
     frames.reserve(1 + e.attachments.size());
     frames.push_back({make_frame(std::move(e.text)), false});
-    for (auto& a : e.attachments) frames.push_back({make_frame(std::move(a)), true});
+    for (auto& a : e.attachments) frames.push_back({std::move(a), true});  // shared, not copied
     return frames;
 }
 

@@ -28,7 +28,7 @@ encoded build_frame(packet_type type, std::string_view nsp, std::optional<std::u
 encoded encode_event_frame(std::string_view nsp, std::string_view event, std::span<const json::value> args,
                            std::optional<std::uint64_t> ack_id) {
     const std::size_t hint = json::escaped_size(event) + 2 + 16 * args.size();
-    return build_frame(packet_type::event, nsp, ack_id, hint, [&](std::string& out, std::vector<std::string>& attachments) {
+    return build_frame(packet_type::event, nsp, ack_id, hint, [&](std::string& out, std::vector<json::shared_bytes>& attachments) {
         out.push_back('[');
         json::write_string(event, out);
         for (const auto& arg : args) {
@@ -58,7 +58,7 @@ std::string encode_int_event_frame(std::string_view nsp, std::string_view event,
 
 encoded encode_ack_frame(std::string_view nsp, std::uint64_t id, std::span<const json::value> args) {
     return build_frame(packet_type::ack, nsp, id, 2 + 16 * args.size(),
-                       [&](std::string& out, std::vector<std::string>& attachments) {
+                       [&](std::string& out, std::vector<json::shared_bytes>& attachments) {
                            out.push_back('[');
                            bool first = true;
                            for (const auto& arg : args) {

@@ -36,6 +36,8 @@ std::string_view to_string(errc e) {
         case errc::placeholder_out_of_range: return "placeholder_out_of_range";
         case errc::unexpected_binary: return "unexpected_binary";
         case errc::unexpected_text: return "unexpected_text";
+        case errc::too_many_placeholders: return "too_many_placeholders";
+        case errc::packet_too_large: return "packet_too_large";
     }
     return "unknown";
 }
@@ -254,7 +256,7 @@ void write_attachment_count(std::string& out, std::size_t type_pos, std::size_t 
 
 namespace {
 
-void encode_into(const packet& p, std::string& out, std::vector<std::string>& attachments) {
+void encode_into(const packet& p, std::string& out, std::vector<json::shared_bytes>& attachments) {
     const bool event_like = p.type == packet_type::event || p.type == packet_type::ack;
     const bool binary_type = p.type == packet_type::binary_event || p.type == packet_type::binary_ack;
 

@@ -59,14 +59,20 @@ enum class errc {
     invalid_payload,           // JSON of the wrong shape for the type
     reserved_event,            // EVENT named connect, disconnect, ...
     placeholder_out_of_range,  // {"_placeholder":true,"num":N} with N not an attachment index
+    too_many_placeholders,     // more placeholders than the packet announced attachments
     unexpected_binary,         // binary frame with no attachment expected
     unexpected_text,           // text packet while attachments are still expected
+    packet_too_large,          // a binary packet whose header and attachments exceed max_packet_bytes
 };
 
 std::string_view to_string(errc e);
 
 struct decode_options {
     std::size_t max_attachments = default_max_attachments;
+    // Largest binary packet the reassembler holds: its header text plus all
+    // its attachments (0 = no limit). The server sets it to maxPayload, so a
+    // packet in pieces never holds more than one whole message could.
+    std::size_t max_packet_bytes = 0;
     json::parse_options json{};
 };
 
@@ -81,7 +87,7 @@ bool is_reserved_event(std::string_view name);
 
 struct encoded {
     std::string text;                      // header + JSON, see encode_frame
-    std::vector<std::string> attachments;  // binary frames to send after text, in order
+    std::vector<json::shared_bytes> attachments;  // binary frames to send after text, in order (shared, not copied)
 };
 
 // Encodes p. EVENT/ACK whose data contains binary values become
@@ -94,6 +100,11 @@ encoded encode_frame(const packet& p);
 // Incremental decoder for one connection: feed it every Socket.IO text
 // message and every binary message, in arrival order. It returns a complete
 // packet (placeholders replaced by json::binary values) once one is ready.
+//
+// Memory is bounded by construction: every placeholder that names the same
+// attachment shares that attachment's one buffer (never a copy), a packet may
+// hold no more placeholders than attachments, and the header plus the
+// attachments received so far never exceed max_packet_bytes.
 class reassembler {
 public:
     explicit reassembler(decode_options options = {}) : options_(std::move(options)) {}
@@ -103,13 +114,16 @@ public:
 
     // True while a binary header waits for its attachments.
     bool pending() const { return pending_.has_value(); }
+    // Bytes held for the pending packet (its header text and attachments so far).
+    std::size_t pending_bytes() const { return pending_bytes_; }
     // Drops a pending packet (after an error, or when the connection resets).
     void reset();
 
 private:
     decode_options options_;
     std::optional<packet> pending_;
-    std::vector<std::string> buffers_;
+    std::vector<json::shared_bytes> buffers_;
+    std::size_t pending_bytes_ = 0;
 };
 
 }  // namespace beastio::sio

@@ -35,7 +35,9 @@ std::optional<std::size_t> placeholder_index(const json::value* num, std::size_t
 
 // Collects every placeholder in v (depth-first). Like socket.io-parser, an
 // object whose "_placeholder" is true is a placeholder, whatever else it
-// holds; with duplicate keys the last one counts, as with JSON.parse.
+// holds; with duplicate keys the last one counts, as with JSON.parse. More
+// placeholders than attachments is refused as soon as it is seen: an honest
+// encoder writes one placeholder per attachment.
 std::optional<error_info<errc>> collect(json::value& v, std::size_t count, std::vector<placeholder_ref>& refs) {
     if (auto* arr = std::get_if<json::array>(&v.v)) {
         for (auto& e : *arr) {
@@ -66,6 +68,10 @@ std::optional<error_info<errc>> collect(json::value& v, std::size_t count, std::
                               fmt::format("placeholder num {} is not an attachment index (packet has {} attachments)",
                                           shown, count));
         }
+        if (refs.size() == count) {
+            return make_error(errc::too_many_placeholders,
+                              fmt::format("more placeholders than the {} attachments the packet announced", count));
+        }
         refs.push_back({&v, *index});
         return std::nullopt;
     }
@@ -77,9 +83,9 @@ std::optional<error_info<errc>> collect(json::value& v, std::size_t count, std::
     return std::nullopt;
 }
 
-// Replaces the placeholders in p.data by the buffers. A buffer referenced
-// several times is copied for all but its last reference, which takes it.
-std::optional<error_info<errc>> substitute(packet& p, std::vector<std::string>& buffers) {
+// Replaces the placeholders in p.data by the buffers. Placeholders that name
+// the same attachment share its buffer.
+std::optional<error_info<errc>> substitute(packet& p, const std::vector<json::shared_bytes>& buffers) {
     if (!p.data) {
         return std::nullopt;
     }
@@ -88,18 +94,16 @@ std::optional<error_info<errc>> substitute(packet& p, std::vector<std::string>& 
     if (auto err = collect(*p.data, buffers.size(), refs)) {
         return err;
     }
-    std::vector<std::size_t> uses(buffers.size(), 0);
     for (const auto& r : refs) {
-        ++uses[r.index];
-    }
-    for (const auto& r : refs) {
-        if (--uses[r.index] == 0) {
-            *r.slot = json::binary{std::move(buffers[r.index])};
-        } else {
-            *r.slot = json::binary{buffers[r.index]};
-        }
+        *r.slot = json::binary{buffers[r.index]};
     }
     return std::nullopt;
+}
+
+error_info<errc> too_large(std::size_t held, std::size_t limit) {
+    return make_error(errc::packet_too_large,
+                      fmt::format("binary packet of at least {} bytes (header and attachments), at most {} allowed",
+                                  held, limit));
 }
 
 }  // namespace
@@ -107,6 +111,8 @@ std::optional<error_info<errc>> substitute(packet& p, std::vector<std::string>& 
 void reassembler::reset() {
     pending_.reset();
     buffers_.clear();
+    buffers_.shrink_to_fit();
+    pending_bytes_ = 0;
 }
 
 result<std::optional<packet>, errc> reassembler::on_text(std::string_view text) {
@@ -128,14 +134,14 @@ result<std::optional<packet>, errc> reassembler::on_text(std::string_view text) 
     }
     if (p.attachments == 0) {
         // Nothing to wait for; placeholders can only be out of range.
-        std::vector<std::string> none;
-        if (auto err = substitute(p, none)) {
+        if (auto err = substitute(p, {})) {
             return std::move(*err);
         }
         return std::optional<packet>(std::move(p));
     }
     buffers_.clear();
     buffers_.reserve(p.attachments);
+    pending_bytes_ = text.size();
     pending_ = std::move(p);
     return std::optional<packet>();
 }
@@ -145,7 +151,13 @@ result<std::optional<packet>, errc> reassembler::on_binary(std::string bytes) {
         return make_error(errc::unexpected_binary,
                           fmt::format("binary message of {} bytes received with no attachment expected", bytes.size()));
     }
-    buffers_.push_back(std::move(bytes));
+    const std::size_t held = pending_bytes_ + bytes.size();
+    if (options_.max_packet_bytes != 0 && held > options_.max_packet_bytes) {
+        reset();
+        return too_large(held, options_.max_packet_bytes);
+    }
+    pending_bytes_ = held;
+    buffers_.push_back(std::make_shared<const std::string>(std::move(bytes)));
     if (buffers_.size() < pending_->attachments) {
         return std::optional<packet>();
     }

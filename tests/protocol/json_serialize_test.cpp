@@ -136,28 +136,28 @@ TEST_CASE("json serialize writes binary values as numbered placeholders", "[json
         R"("b":[{"_placeholder":true,"num":2}]},{"_placeholder":true,"num":3}])";
 
     SECTION("attachments collected depth-first") {
-        std::vector<std::string> atts;
+        std::vector<json::shared_bytes> atts;
         std::string out;
         json::serialize(v, out, &atts);
         CHECK(out == expected);
-        CHECK(atts == std::vector<std::string>{"\x01\x02", "", "three", "four"});
+        CHECK(test::bytes_of(atts) == std::vector<std::string>{"\x01\x02", "", "three", "four"});
     }
     SECTION("numbering continues after existing attachments") {
-        std::vector<std::string> atts{"earlier"};
+        std::vector<json::shared_bytes> atts{std::make_shared<const std::string>("earlier")};
         std::string out;
         json::serialize(json::array{bin("x"), bin("y")}, out, &atts);
         CHECK(out == R"([{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}])");
-        CHECK(atts == std::vector<std::string>{"earlier", "x", "y"});
+        CHECK(test::bytes_of(atts) == std::vector<std::string>{"earlier", "x", "y"});
     }
     SECTION("without a vector the bytes are dropped but numbering still counts") {
         CHECK(json::serialize(v) == expected);
     }
     SECTION("a binary at the root") {
-        std::vector<std::string> atts;
+        std::vector<json::shared_bytes> atts;
         std::string out;
         json::serialize(bin("root"), out, &atts);
         CHECK(out == R"({"_placeholder":true,"num":0})");
-        CHECK(atts == std::vector<std::string>{"root"});
+        CHECK(test::bytes_of(atts) == std::vector<std::string>{"root"});
     }
 }
 

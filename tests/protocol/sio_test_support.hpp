@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace beastio::test {
 
@@ -19,6 +20,14 @@ inline json::value num(std::string_view text) { return json::number{std::string(
 inline json::value placeholder(int n) { return json::object{{"_placeholder", true}, {"num", n}}; }
 
 inline json::value bin(std::string_view bytes) { return json::binary{std::string(bytes)}; }
+
+// The bytes of shared attachment buffers, for comparisons with expected rows.
+inline std::vector<std::string> bytes_of(const std::vector<json::shared_bytes>& buffers) {
+    std::vector<std::string> out;
+    out.reserve(buffers.size());
+    for (const auto& b : buffers) out.push_back(*b);
+    return out;
+}
 
 // Bytes with non-printable characters shown as \xNN, for messages.
 inline std::string printable(std::string_view s) {
@@ -39,12 +48,12 @@ inline std::string printable(std::string_view s) {
 
 inline std::string describe(const json::value& v) {
     // Binary values show as placeholders numbered from 0; add their sizes.
-    std::vector<std::string> atts;
+    std::vector<json::shared_bytes> atts;
     std::string text;
     json::serialize(v, text, &atts);
     std::string out = printable(text);
     for (std::size_t i = 0; i < atts.size(); ++i) {
-        out += " +bin" + std::to_string(i) + "(" + std::to_string(atts[i].size()) + " bytes)";
+        out += " +bin" + std::to_string(i) + "(" + std::to_string(atts[i]->size()) + " bytes)";
     }
     return out;
 }

@@ -131,14 +131,14 @@ TEST_CASE("sio encode_event_frame exact bytes and attachments", "[sio][broadcast
         INFO(row.name);
         const auto e = sio::encode_event_frame(row.nsp, row.event, row.args, row.id);
         CHECK(e.text == row.frame);
-        CHECK(e.attachments == row.attachments);
+        CHECK(test::bytes_of(e.attachments) == row.attachments);
 
         json::array data{row.event};
         data.insert(data.end(), row.args.begin(), row.args.end());
         const packet p{.type = packet_type::event, .nsp = row.nsp, .id = row.id, .data = data};
         const auto via_packet = sio::encode_frame(p);
         CHECK(via_packet.text == e.text);
-        CHECK(via_packet.attachments == e.attachments);
+        CHECK(test::bytes_of(via_packet.attachments) == test::bytes_of(e.attachments));
     }
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("sio encode_ack_frame exact bytes and attachments", "[sio][broadcast]"
         INFO(row.name);
         const auto e = sio::encode_ack_frame(row.nsp, row.id, row.args);
         CHECK(e.text == row.frame);
-        CHECK(e.attachments == row.attachments);
+        CHECK(test::bytes_of(e.attachments) == row.attachments);
 
         const packet p{.type = packet_type::ack,
                        .nsp = row.nsp,

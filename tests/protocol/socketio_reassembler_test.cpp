@@ -65,10 +65,11 @@ const std::vector<scenario>& scenarios() {
           binary("one")},
          packet{.type = packet_type::binary_event,
                 .data = json::array{"e", json::object{{"k", json::array{bin("one")}}}, bin("zero")}, .attachments = 2}},
-        {"same attachment referenced twice",
-         {text(R"(51-["e",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":0}]])"), binary("dup")},
+        {"same attachment referenced twice (as many placeholders as attachments)",
+         {text(R"(52-["e",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":0}]])"), binary("dup"),
+          binary("unused")},
          packet{.type = packet_type::binary_event, .data = json::array{"e", bin("dup"), json::array{bin("dup")}},
-                .attachments = 1}},
+                .attachments = 2}},
         {"unreferenced attachment is accepted",
          {text(R"(52-["e",{"_placeholder":true,"num":1}])"), binary("unused"), binary("used")},
          packet{.type = packet_type::binary_event, .data = json::array{"e", bin("used")}, .attachments = 2}},
@@ -124,6 +125,13 @@ const std::vector<scenario>& scenarios() {
         {"placeholder with zero attachments announced",
          {text(R"(50-["m",{"_placeholder":true,"num":0}])")},
          errc::placeholder_out_of_range},
+        {"more placeholders than attachments",
+         {text(R"(51-["e",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":0}]])"), binary("dup")},
+         errc::too_many_placeholders},
+        {"three placeholders for two attachments",
+         {text(R"(52-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":1}])"),
+          binary("a"), binary("b")},
+         errc::too_many_placeholders},
         {"too many attachments", {text(R"(511-["m"])")}, errc::too_many_attachments},
         {"decode errors pass through", {text(R"(2["disconnect"])")}, errc::reserved_event},
         {"disconnect with payload", {text(R"(1{"a":1})")}, errc::invalid_payload},
@@ -243,11 +251,11 @@ TEST_CASE("sio reassembler takes ten attachments of 100 KB", "[sio][reassembler]
     REQUIRE(header.has_value());
     CHECK_FALSE(header->has_value());
     for (std::size_t i = 0; i + 1 < wire.attachments.size(); ++i) {
-        auto step = r.on_binary(wire.attachments[i]);
+        auto step = r.on_binary(*wire.attachments[i]);
         REQUIRE(step.has_value());
         CHECK_FALSE(step->has_value());
     }
-    auto done = r.on_binary(wire.attachments.back());
+    auto done = r.on_binary(*wire.attachments.back());
     REQUIRE(done.has_value());
     REQUIRE(done->has_value());
     packet expected = sent;
@@ -271,7 +279,7 @@ TEST_CASE("sio reassembler gives back what encode produced", "[sio][reassembler]
         REQUIRE(out.has_value());
         for (const auto& a : wire.attachments) {
             REQUIRE_FALSE(out->has_value());
-            out = r.on_binary(a);
+            out = r.on_binary(*a);
             REQUIRE(out.has_value());
         }
         REQUIRE(out->has_value());
@@ -281,5 +289,107 @@ TEST_CASE("sio reassembler gives back what encode produced", "[sio][reassembler]
         }
         expected.attachments = wire.attachments.size();
         CHECK(**out == expected);
+    }
+}
+
+namespace {
+
+// The header of the amplification attack: `count` placeholders that all name
+// attachment 0 of a packet that announces `attachments` attachments.
+std::string amplification_header(std::size_t count, std::size_t attachments) {
+    std::string h = "5" + std::to_string(attachments) + "-[\"e\"";
+    for (std::size_t i = 0; i < count; ++i) h += R"(,{"_placeholder":true,"num":0})";
+    h += "]";
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("sio reassembler refuses the amplification packet: 20000 placeholders naming one 900 KB attachment",
+          "[sio][reassembler][hostile]") {
+    // Before the fix every placeholder received a copy of the attachment
+    // (18 GB for a 1.5 MB message) and the process died of bad_alloc.
+    sio::reassembler r;
+    const std::string header = amplification_header(20000, 1);
+    REQUIRE(header.size() > 500000);
+    auto h = r.on_text(header);
+    REQUIRE(h.has_value());
+    CHECK_FALSE(h->has_value());
+    auto out = r.on_binary(std::string(900 * 1024, 'A'));
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == sio::errc::too_many_placeholders);
+    CHECK(out.error().message.find("1 attachments") != std::string::npos);
+    CHECK_FALSE(r.pending());
+    CHECK(r.pending_bytes() == 0);
+}
+
+TEST_CASE("sio reassembler shares one buffer among the placeholders that name it", "[sio][reassembler][hostile]") {
+    sio::reassembler r;
+    REQUIRE(r.on_text(R"(53-["e",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":0}},)"
+                      R"({"_placeholder":true,"num":2}])")
+                .has_value());
+    const std::string big(64 * 1024, 'z');
+    REQUIRE(r.on_binary(big).has_value());
+    REQUIRE(r.on_binary("unused").has_value());
+    auto out = r.on_binary("two");
+    REQUIRE(out.has_value());
+    REQUIRE(out->has_value());
+    const json::array& args = (*out)->data->as_array();
+    REQUIRE(args.size() == 4);
+    const json::binary& first = args[1].as_binary();
+    const json::binary& second = args[2].as_object().front().second.as_binary();
+    CHECK(first.bytes() == big);
+    CHECK(first.data.get() == second.data.get());  // one buffer, two references
+    CHECK(first.data.use_count() == 2);            // nothing else keeps it
+    CHECK(args[3].as_binary().bytes() == "two");
+
+    SECTION("re-encoding shares the received buffers too (an echo copies no bytes)") {
+        const auto wire = sio::encode(**out);
+        REQUIRE(wire.attachments.size() == 3);
+        CHECK(wire.attachments[0].get() == first.data.get());
+        CHECK(wire.attachments[1].get() == first.data.get());
+    }
+}
+
+TEST_CASE("sio reassembler holds at most max_packet_bytes of a binary packet", "[sio][reassembler][hostile]") {
+    const std::string header = R"(52-["m",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])";
+    sio::decode_options opts;
+    // Header plus two attachments of 100 and 50 bytes: exactly at the limit is accepted.
+    opts.max_packet_bytes = header.size() + 150;
+
+    SECTION("at the limit") {
+        sio::reassembler r(opts);
+        REQUIRE(r.on_text(header).has_value());
+        CHECK(r.pending_bytes() == header.size());
+        REQUIRE(r.on_binary(std::string(100, 'a')).has_value());
+        CHECK(r.pending_bytes() == header.size() + 100);
+        auto out = r.on_binary(std::string(50, 'b'));
+        REQUIRE(out.has_value());
+        CHECK(out->has_value());
+    }
+    SECTION("one byte over the limit") {
+        sio::reassembler r(opts);
+        REQUIRE(r.on_text(header).has_value());
+        REQUIRE(r.on_binary(std::string(100, 'a')).has_value());
+        auto out = r.on_binary(std::string(51, 'b'));
+        REQUIRE_FALSE(out.has_value());
+        CHECK(out.error().code == sio::errc::packet_too_large);
+        CHECK_FALSE(r.pending());
+        CHECK(r.pending_bytes() == 0);
+    }
+    SECTION("the first attachment alone over the limit") {
+        sio::reassembler r(opts);
+        REQUIRE(r.on_text(header).has_value());
+        auto out = r.on_binary(std::string(1000, 'a'));
+        REQUIRE_FALSE(out.has_value());
+        CHECK(out.error().code == sio::errc::packet_too_large);
+    }
+    SECTION("0 means no limit") {
+        sio::reassembler r;
+        REQUIRE(r.on_text(header).has_value());
+        REQUIRE(r.on_binary(std::string(1 << 20, 'a')).has_value());
+        auto out = r.on_binary(std::string(1 << 20, 'b'));
+        REQUIRE(out.has_value());
+        CHECK(out->has_value());
     }
 }

@@ -91,7 +91,7 @@ TEST_CASE("socket::emit_with_ack: ids from 0 per socket, the client's ACK runs t
     auto cb = [&acks](std::string tag) {
         return [&acks, tag](json::array& args) {
             std::string shown;
-            for (const auto& a : args) shown += (shown.empty() ? "" : ",") + (a.is_binary() ? "bin:" + a.as_binary().bytes : js(a));
+            for (const auto& a : args) shown += (shown.empty() ? "" : ",") + (a.is_binary() ? "bin:" + a.as_binary().bytes() : js(a));
             acks.push_back(tag + ": " + shown);
         };
     };

@@ -366,7 +366,7 @@ TEST_CASE("sio_client: binary events are reassembled and binary replies are one 
         s->on("bin", [&](const socket_ptr& self, json::array& args, const ack_sender&) {
             ++calls;
             for (const auto& a : args)
-                received.push_back(a.is_binary() ? "bin:" + a.as_binary().bytes : js(a));
+                received.push_back(a.is_binary() ? "bin:" + a.as_binary().bytes() : js(a));
             self->emit("bin-back", args);
         });
         s->on("bin-ack", [&](const socket_ptr&, json::array& args, const ack_sender& ack) { ack(args); });
