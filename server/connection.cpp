@@ -16,6 +16,10 @@ close_info describe(close_cause c) {
         case close_cause::send_queue_overflow: return {1013, "send queue overflow (client too slow)", "forced close"};
         case close_cause::server_shutdown: return {1001, "server shutting down", "server shutting down"};
         case close_cause::transport_error: return {1011, "transport error", "transport error"};
+        case close_cause::rate_limited: return {1008, "message rate limit exceeded", "forced close"};
+        case close_cause::binary_timeout: return {1008, "binary packet incomplete within binary timeout", "forced close"};
+        case close_cause::handler_error: return {1011, "server handler error", "forced close"};
+        case close_cause::internal_error: return {1011, "internal server error", "forced close"};
     }
     return {1011, "transport error", "transport error"};
 }

@@ -36,6 +36,10 @@ enum class close_cause {
     send_queue_overflow,  // the client does not read fast enough
     server_shutdown,      // SIGTERM / SIGINT
     transport_error,      // a socket or protocol error below Engine.IO
+    rate_limited,         // more messages per second than --max-messages-per-second
+    binary_timeout,       // a binary packet's attachments did not all arrive in time
+    handler_error,        // an application handler threw
+    internal_error,       // an exception inside the server (e.g. out of memory)
 };
 
 struct close_info {

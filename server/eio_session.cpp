@@ -1,5 +1,7 @@
 #include "server/eio_session.hpp"
 
+#include <fmt/format.h>
+
 namespace beastio::server {
 namespace {
 
@@ -15,7 +17,13 @@ std::chrono::milliseconds ms(std::uint64_t v) { return std::chrono::milliseconds
 
 eio_session::eio_session(eio_transport& transport, const config& cfg, std::string sid, io_server& io,
                          std::weak_ptr<connection> conn)
-    : transport_(transport), cfg_(cfg), sid_(std::move(sid)), sio_(io, std::move(conn), sio::default_max_attachments) {}
+    : transport_(transport), cfg_(cfg), sid_(std::move(sid)), sio_(io, std::move(conn), [&] {
+          sio::decode_options o;
+          o.max_attachments = sio::default_max_attachments;
+          // A packet in pieces may hold no more than one whole message could.
+          o.max_packet_bytes = cfg.max_payload;
+          return o;
+      }()) {}
 
 void eio_session::open() {
     eio::open_params p;
@@ -39,6 +47,12 @@ void eio_session::on_heartbeat_timer() {
 
 void eio_session::on_connect_timer() {
     if (!sio_.joined_any()) transport_.close(close_cause::connect_timeout, {});
+}
+
+void eio_session::on_binary_timer() {
+    if (sio_.binary_pending())
+        transport_.close(close_cause::binary_timeout,
+                         fmt::format("attachments still missing after {} ms", cfg_.binary_timeout_ms));
 }
 
 void eio_session::on_text(std::string_view frame) {
@@ -75,8 +89,17 @@ void eio_session::on_binary(std::string bytes) { on_message({}, true, std::move(
 
 void eio_session::on_message(std::string_view text, bool binary, std::string bytes) {
     auto verdict = binary ? sio_.on_binary(std::move(bytes)) : sio_.on_text(text);
-    if (verdict) transport_.close(*verdict, sio_.last_error());
-    else if (sio_.joined_any()) transport_.cancel_connect_timer();
+    if (verdict) {
+        transport_.close(*verdict, sio_.last_error());
+        return;
+    }
+    if (sio_.joined_any()) transport_.cancel_connect_timer();
+    // One deadline per binary packet, from its header to its last attachment.
+    const bool pending = sio_.binary_pending();
+    if (pending != binary_pending_) {
+        binary_pending_ = pending;
+        transport_.set_binary_timer(pending ? ms(cfg_.binary_timeout_ms) : ms(0));
+    }
 }
 
 }  // namespace beastio::server

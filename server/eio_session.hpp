@@ -24,6 +24,9 @@ public:
     // Replaces any pending heartbeat timer; its expiry calls on_heartbeat_timer().
     virtual void set_heartbeat_timer(std::chrono::milliseconds after) = 0;
     virtual void cancel_connect_timer() = 0;
+    // Arms (after > 0) or cancels (0) the deadline of a binary packet whose
+    // attachments are still arriving; its expiry calls on_binary_timer().
+    virtual void set_binary_timer(std::chrono::milliseconds after) = 0;
 
 protected:
     ~eio_transport() = default;
@@ -45,6 +48,8 @@ public:
     void on_heartbeat_timer();
     // connectTimeout passed: close unless a namespace was joined.
     void on_connect_timer();
+    // --binary-timeout-ms passed since a binary header: close if its attachments are still missing.
+    void on_binary_timer();
     // The connection ended: every Socket.IO socket disconnects with this reason.
     void finish(std::string_view reason) { sio_.close_all(reason); }
 
@@ -58,6 +63,7 @@ private:
     std::string sid_;
     sio_client sio_;
     bool awaiting_pong_ = false;
+    bool binary_pending_ = false;
 };
 
 }  // namespace beastio::server

@@ -1,7 +1,8 @@
 // The send queue of one connection: FIFO of shared frames. Unlike std::deque
 // (which allocates a 512-byte block as soon as it is constructed) it owns no
 // memory while empty, which is the usual state of an idle connection; storage
-// grows with use and is released when the queue drains after a burst.
+// grows with use and is released when the queue drains after a burst. It
+// counts the bytes it refers to, so the session bounds bytes as well as frames.
 #pragma once
 
 #include "server/connection.hpp"
@@ -15,12 +16,18 @@ class frame_queue {
 public:
     bool empty() const { return head_ == items_.size(); }
     std::size_t size() const { return items_.size() - head_; }
+    // Payload bytes of the frames queued (the front one included until it is popped).
+    std::size_t bytes() const { return bytes_; }
 
     const out_frame& front() const { return items_[head_]; }
 
-    void push_back(out_frame f) { items_.push_back(std::move(f)); }
+    void push_back(out_frame f) {
+        bytes_ += f.data ? f.data->size() : 0;
+        items_.push_back(std::move(f));
+    }
 
     void pop_front() {
+        bytes_ -= items_[head_].data ? items_[head_].data->size() : 0;
         items_[head_] = out_frame{};  // drop the reference now
         ++head_;
         if (head_ == items_.size()) {
@@ -33,12 +40,15 @@ public:
 
     // Keeps only the front frame (the one being written).
     void truncate_after_front() {
-        if (!empty()) items_.resize(head_ + 1);
+        if (empty()) return;
+        items_.resize(head_ + 1);
+        bytes_ = items_[head_].data ? items_[head_].data->size() : 0;
     }
 
     void clear() {
         items_.clear();
         head_ = 0;
+        bytes_ = 0;
         release_if_large();
     }
 
@@ -51,6 +61,7 @@ private:
 
     std::vector<out_frame> items_;
     std::size_t head_ = 0;
+    std::size_t bytes_ = 0;
 
 public:
     // For tests: the storage currently held.

@@ -14,6 +14,16 @@ std::size_t connection_set::remove(const connection* c) {
     return members_.size();
 }
 
+bool connection_set::insert(const std::shared_ptr<connection>& c) {
+    std::lock_guard lock(mu_);
+    return members_.emplace(c.get(), c).second;
+}
+
+bool connection_set::erase(const connection* c) {
+    std::lock_guard lock(mu_);
+    return members_.erase(c) > 0;
+}
+
 std::size_t connection_set::size() const {
     std::lock_guard lock(mu_);
     return members_.size();
@@ -39,13 +49,11 @@ void connection_set::close_all(close_cause cause) const {
 }
 
 void plain_hub::join(const std::shared_ptr<connection>& c) {
-    set_.add(c);
-    if (presence_) presence_(+1);
+    if (set_.insert(c) && presence_) presence_(+1);
 }
 
 void plain_hub::leave(const connection* c) {
-    set_.remove(c);
-    if (presence_) presence_(-1);
+    if (set_.erase(c) && presence_) presence_(-1);
 }
 
 }  // namespace beastio::server

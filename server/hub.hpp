@@ -16,9 +16,12 @@ namespace beastio::server {
 
 class connection_set {
 public:
-    // Returns the number of members after the change.
+    // Return the number of members after the change.
     std::size_t add(const std::shared_ptr<connection>& c);
     std::size_t remove(const connection* c);
+    // Adds or removes; false when c was already (or was not) a member.
+    bool insert(const std::shared_ptr<connection>& c);
+    bool erase(const connection* c);
     std::size_t size() const;
 
     // Queues the frame on every live member; returns how many.
@@ -37,7 +40,9 @@ private:
 // can run only while someone listens.
 class plain_hub {
 public:
-    // Set before the server starts. Called with +1 / -1, from any thread.
+    // Set before the server starts. Called with +1 / -1, from any thread, once
+    // per actual change of membership (a second join, or the leave of a
+    // non-member, reports nothing).
     void on_presence(std::function<void(int)> f) { presence_ = std::move(f); }
 
     void join(const std::shared_ptr<connection>& c);

@@ -20,6 +20,15 @@ void deliver_frames(connection& c, const std::vector<out_frame>& frames) {
     else c.deliver(frames);
 }
 
+// ---- middleware_next ----
+
+void middleware_next::finish(std::optional<connect_error> err) const {
+    if (state_->called.exchange(true)) return;  // once
+    auto resume = std::move(state_->resume);
+    state_->resume = nullptr;
+    if (resume) resume(std::move(err));
+}
+
 // ---- ack_sender ----
 
 void ack_sender::operator()(json::array args) const {
@@ -49,7 +58,7 @@ bool socket::emit_with_ack(std::string_view event, const json::array& args, ack_
     std::uint64_t id = 0;
     {
         std::lock_guard lock(ack_mu_);
-        if (pending_acks_.size() >= max_pending_acks) {
+        if (pending_acks_.size() >= nsp_.limits_.max_pending_acks) {
             log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_,
                       nsp_.name(), pending_acks_.size(), event);
             return false;
@@ -81,7 +90,18 @@ void socket::dispatch_event(json::array& args, std::optional<std::uint64_t> ack_
     auto self = shared_from_this();
     // A copy: the handler may disconnect this socket, which clears handlers_.
     const event_handler handler = it->second;
-    handler(self, args, ack);
+    try {
+        handler(self, args, ack);
+    } catch (const std::exception& e) {
+        handler_failed(fmt::format("event '{}'", name), e.what());
+    } catch (...) {
+        handler_failed(fmt::format("event '{}'", name), "an exception that is not a std::exception");
+    }
+}
+
+void socket::handler_failed(std::string_view what, std::string_view error) {
+    log::error("sid={} nsp={} the handler for {} threw: {}; closing its connection", id_, nsp_.name(), what, error);
+    if (auto c = conn_.lock()) c->close(close_cause::handler_error);
 }
 
 void socket::dispatch_ack(std::uint64_t id, json::array& args) {
@@ -93,14 +113,36 @@ void socket::dispatch_ack(std::uint64_t id, json::array& args) {
         cb = std::move(it->second);
         pending_acks_.erase(it);
     }
-    if (cb) cb(args);
+    if (!cb) return;
+    try {
+        cb(args);
+    } catch (const std::exception& e) {
+        handler_failed(fmt::format("acknowledgement {}", id), e.what());
+    } catch (...) {
+        handler_failed(fmt::format("acknowledgement {}", id), "an exception that is not a std::exception");
+    }
 }
 
-void socket::join(const std::string& room) {
-    if (!connected()) return;
-    std::lock_guard lock(nsp_.mu_);
-    nsp_.rooms_[room].insert(id_);
-    nsp_.socket_rooms_[id_].insert(room);
+bool socket::join(const std::string& room) {
+    std::size_t joined = 0;
+    {
+        // Checked under the namespace's lock, which remove() takes too: a join
+        // that races the socket's disconnect either lands before the removal
+        // (and is cleaned up by it) or sees removed_ and changes nothing.
+        std::lock_guard lock(nsp_.mu_);
+        if (removed_) return false;
+        auto& mine = nsp_.socket_rooms_[id_];
+        if (mine.count(room)) return true;
+        joined = mine.size();
+        if (joined < nsp_.limits_.max_rooms_per_socket) {
+            mine.insert(room);
+            nsp_.rooms_[room].insert(id_);
+            return true;
+        }
+    }
+    log::warn("sid={} nsp={} join('{}') refused: already in {} rooms (--max-rooms-per-socket)", id_, nsp_.name(),
+              room, joined);
+    return false;
 }
 
 void socket::leave(const std::string& room) {
@@ -141,7 +183,16 @@ void socket::finish(std::string_view reason) {
     if (!connected_.exchange(false)) return;
     nsp_.remove(*this);
     auto self = shared_from_this();
-    for (auto& h : disconnect_handlers_) h(self, reason);
+    for (auto& h : disconnect_handlers_) {
+        try {
+            h(self, reason);
+        } catch (const std::exception& e) {
+            log::error("sid={} nsp={} a disconnect handler threw: {}", id_, nsp_.name(), e.what());
+        } catch (...) {
+            log::error("sid={} nsp={} a disconnect handler threw an exception that is not a std::exception", id_,
+                       nsp_.name());
+        }
+    }
     disconnect_handlers_.clear();
     handlers_.clear();  // handlers may capture the socket: break the cycle
     std::lock_guard lock(ack_mu_);
@@ -176,6 +227,17 @@ std::size_t namespace_::size() const {
     return sockets_.size();
 }
 
+std::vector<std::string> namespace_::room_names() const {
+    std::vector<std::string> out;
+    {
+        std::lock_guard lock(mu_);
+        out.reserve(rooms_.size());
+        for (const auto& [room, members] : rooms_) out.push_back(room);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 socket_ptr namespace_::find(const std::string& sid) const {
     std::lock_guard lock(mu_);
     auto it = sockets_.find(sid);
@@ -187,8 +249,9 @@ void namespace_::add(const socket_ptr& s) {
     sockets_[s->id()] = s;
 }
 
-void namespace_::remove(const socket& s) {
+void namespace_::remove(socket& s) {
     std::lock_guard lock(mu_);
+    s.removed_ = true;
     sockets_.erase(s.id());
     if (auto it = socket_rooms_.find(s.id()); it != socket_rooms_.end()) {
         for (const auto& room : it->second) {
@@ -204,7 +267,15 @@ void namespace_::remove(const socket& s) {
 void namespace_::run_connection_handlers(const socket_ptr& s) {
     for (auto& h : connection_handlers_) {
         if (!s->connected()) break;
-        h(s);
+        try {
+            h(s);
+        } catch (const std::exception& e) {
+            s->handler_failed("connection", e.what());
+            break;
+        } catch (...) {
+            s->handler_failed("connection", "an exception that is not a std::exception");
+            break;
+        }
     }
 }
 
@@ -242,7 +313,7 @@ std::vector<socket_ptr> namespace_::targets(const std::vector<std::string>& room
 namespace_& io_server::of(const std::string& name) {
     auto it = namespaces_.find(name);
     if (it != namespaces_.end()) return *it->second;
-    auto [ins, ok] = namespaces_.emplace(name, std::make_unique<namespace_>(name));
+    auto [ins, ok] = namespaces_.emplace(name, std::make_unique<namespace_>(name, limits_));
     (void)ok;
     return *ins->second;
 }

@@ -15,6 +15,14 @@
 // from any thread. Handlers are registered in the connection handler (or
 // before the server starts, for namespaces). Every emit encodes its packet
 // once; a broadcast shares the encoded frames among all recipients.
+//
+// Middleware (use) runs before a socket joins its namespace, as socket.io's
+// io.use / namespace.use: each calls next() to pass or next(error) to refuse
+// the CONNECT with CONNECT_ERROR {"message":..., "data":...}; next may be
+// called later and from any thread (after an asynchronous check).
+//
+// A handler that throws closes its own connection (1011) and is logged with
+// its namespace and event; no exception reaches the I/O threads.
 #pragma once
 
 #include "protocol/json.hpp"
@@ -69,6 +77,41 @@ using event_handler = std::function<void(const socket_ptr&, json::array& args, c
 using ack_callback = std::function<void(json::array& args)>;
 using disconnect_handler = std::function<void(const socket_ptr&, std::string_view reason)>;
 
+// Why a middleware refused a CONNECT: sent as CONNECT_ERROR {"message":..., "data":...}.
+struct connect_error {
+    std::string message;
+    std::optional<json::value> data{};
+};
+
+// Continues (no argument) or refuses (an error) a CONNECT. Call it once; later
+// calls are ignored. Thread-safe; may be called after the middleware returned.
+class middleware_next {
+public:
+    using resume_fn = std::function<void(std::optional<connect_error>)>;
+    explicit middleware_next(resume_fn f) : state_(std::make_shared<state>(std::move(f))) {}
+
+    void operator()() const { finish(std::nullopt); }
+    void operator()(connect_error err) const { finish(std::move(err)); }
+
+private:
+    struct state {
+        explicit state(resume_fn f) : resume(std::move(f)) {}
+        resume_fn resume;
+        std::atomic<bool> called{false};
+    };
+    void finish(std::optional<connect_error> err) const;
+    std::shared_ptr<state> state_;
+};
+
+using middleware = std::function<void(const socket_ptr&, const middleware_next& next)>;
+
+// Limits of the Socket.IO layer; every one has a flag (docs/reliability.md).
+struct io_limits {
+    std::size_t max_pending_acks = 1024;      // emit_with_ack awaiting the client, per socket
+    std::size_t max_rooms_per_socket = 1000;  // join() beyond it is refused
+    std::size_t max_namespaces = 32;          // per connection; CONNECT_ERROR beyond it
+};
+
 class socket : public std::enable_shared_from_this<socket> {
 public:
     socket(std::string id, namespace_& nsp, std::weak_ptr<connection> conn, json::value auth);
@@ -85,13 +128,15 @@ public:
     // false when the name is reserved or the socket is gone.
     bool emit(std::string_view event, const json::array& args = {});
     // Asks the client to acknowledge; cb runs on the connection's strand with the ack's arguments.
-    // false when the name is reserved, the socket is gone, or max_pending_acks
+    // false when the name is reserved, the socket is gone, or io_limits::max_pending_acks
     // acknowledgements are already outstanding (a client that never acks must
     // not grow the server's memory without bound).
     bool emit_with_ack(std::string_view event, const json::array& args, ack_callback cb);
-    static constexpr std::size_t max_pending_acks = 1024;
 
-    void join(const std::string& room);
+    // false (and a log line) when the socket has left its namespace or is
+    // already in io_limits::max_rooms_per_socket rooms; joining a room the
+    // socket is in is true and changes nothing.
+    bool join(const std::string& room);
     void leave(const std::string& room);
     std::vector<std::string> rooms() const;
 
@@ -112,12 +157,15 @@ private:
     void dispatch_ack(std::uint64_t id, json::array& args);
     void send_ack(std::uint64_t id, const json::array& args);
     void finish(std::string_view reason);  // disconnect handlers, leave everything
+    // An application handler threw: log it, close the connection (1011).
+    void handler_failed(std::string_view what, std::string_view error);
 
     std::string id_;
     namespace_& nsp_;
     std::weak_ptr<connection> conn_;
     json::value auth_;
     std::atomic<bool> connected_{true};
+    bool removed_ = false;  // left the namespace for good; guarded by nsp_.mu_
     std::unordered_map<std::string, event_handler> handlers_;
     std::vector<disconnect_handler> disconnect_handlers_;
     std::mutex ack_mu_;
@@ -142,7 +190,7 @@ private:
 
 class namespace_ {
 public:
-    explicit namespace_(std::string name) : name_(std::move(name)) {}
+    namespace_(std::string name, const io_limits& limits) : name_(std::move(name)), limits_(limits) {}
     namespace_(const namespace_&) = delete;
     namespace_& operator=(const namespace_&) = delete;
 
@@ -150,6 +198,9 @@ public:
 
     // Register before the server starts.
     void on_connection(std::function<void(const socket_ptr&)> h) { connection_handlers_.push_back(std::move(h)); }
+    // Register before the server starts; they run in order for every CONNECT,
+    // after the server-wide ones (io_server::use).
+    void use(middleware m) { middlewares_.push_back(std::move(m)); }
 
     // To every socket of the namespace; encodes once.
     std::size_t emit(std::string_view event, const json::array& args = {}) { return broadcast_op(*this).emit(event, args); }
@@ -162,6 +213,8 @@ public:
 
     std::size_t size() const;
     socket_ptr find(const std::string& sid) const;
+    // The rooms that have at least one member, sorted.
+    std::vector<std::string> room_names() const;
 
 private:
     friend class socket;
@@ -169,12 +222,14 @@ private:
     friend class sio_client;
 
     void add(const socket_ptr& s);
-    void remove(const socket& s);
+    void remove(socket& s);
     void run_connection_handlers(const socket_ptr& s);
     std::vector<socket_ptr> targets(const std::vector<std::string>& rooms, const std::vector<std::string>& except) const;
 
     std::string name_;
+    const io_limits& limits_;
     std::vector<std::function<void(const socket_ptr&)>> connection_handlers_;
+    std::vector<middleware> middlewares_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, socket_ptr> sockets_;
     std::unordered_map<std::string, std::unordered_set<std::string>> rooms_;          // room -> sids
@@ -188,7 +243,18 @@ public:
     namespace_& of(const std::string& name);
     namespace_* find(std::string_view name);
 
+    // Middleware for every namespace, run before each namespace's own
+    // (the server's --auth-token check is one). Register before the server starts.
+    void use(middleware m) { middlewares_.push_back(std::move(m)); }
+    const std::vector<middleware>& middlewares() const { return middlewares_; }
+
+    // Set before the server starts.
+    void set_limits(const io_limits& l) { limits_ = l; }
+    const io_limits& limits() const { return limits_; }
+
 private:
+    io_limits limits_;
+    std::vector<middleware> middlewares_;
     std::map<std::string, std::unique_ptr<namespace_>, std::less<>> namespaces_;
 };
 

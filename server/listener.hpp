@@ -1,8 +1,13 @@
-// Accepts TCP connections; each gets its own strand and an http_session.
+// Accepts TCP connections; each gets its own strand and an http_session (or,
+// with TLS, a tls_detector first). Out of file descriptors it pauses instead
+// of spinning, and says so in at most one log line per interval.
 #pragma once
 
 #include "server/context.hpp"
+#include "server/log.hpp"
 #include "server/net.hpp"
+
+#include <boost/asio/ssl/context.hpp>
 
 #include <memory>
 
@@ -11,7 +16,8 @@ namespace beastio::server {
 class listener : public std::enable_shared_from_this<listener> {
 public:
     // Binds and listens; throws on failure (startup only).
-    listener(net::io_context& ioc, context& ctx, const tcp::endpoint& endpoint);
+    // ssl: the TLS context when --tls-cert is set, else nullptr.
+    listener(net::io_context& ioc, context& ctx, const tcp::endpoint& endpoint, net::ssl::context* ssl);
 
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void run();
@@ -23,6 +29,8 @@ private:
 
     net::io_context& ioc_;
     context& ctx_;
+    net::ssl::context* ssl_;
+    log::throttle accept_errors_{std::chrono::seconds(10)};
     net::strand<net::io_context::executor_type> strand_;
     tcp::acceptor acceptor_;
     net::steady_timer backoff_;

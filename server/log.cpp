@@ -62,4 +62,17 @@ void write(level l, std::string_view raw) {
     }
 }
 
+bool throttle::allow(std::chrono::steady_clock::time_point now, std::uint64_t* suppressed) {
+    const std::int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    std::int64_t next = next_ms_.load(std::memory_order_relaxed);
+    if (now_ms < next || !next_ms_.compare_exchange_strong(next, now_ms + interval_ms_, std::memory_order_relaxed)) {
+        suppressed_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    const std::uint64_t left_out = suppressed_.exchange(0, std::memory_order_relaxed);
+    if (suppressed) *suppressed = left_out;
+    return true;
+}
+
 }  // namespace beastio::log

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -32,5 +35,22 @@ template <class... Args>
 void warn(fmt::format_string<Args...> f, Args&&... args) { emit(level::warn, f, std::forward<Args>(args)...); }
 template <class... Args>
 void error(fmt::format_string<Args...> f, Args&&... args) { emit(level::error, f, std::forward<Args>(args)...); }
+
+// Bounds how often one recurring event is logged (a flood of refusals must not
+// become a flood of log lines): at most one line per interval, and that line
+// says how many were left out since the previous one. Thread-safe.
+class throttle {
+public:
+    explicit throttle(std::chrono::milliseconds interval) : interval_ms_(interval.count()) {}
+
+    // True when a line may be written now; *suppressed is set to how many
+    // events were not logged since the last line.
+    bool allow(std::chrono::steady_clock::time_point now, std::uint64_t* suppressed);
+
+private:
+    const std::int64_t interval_ms_;
+    std::atomic<std::int64_t> next_ms_{0};
+    std::atomic<std::uint64_t> suppressed_{0};
+};
 
 }  // namespace beastio::log

@@ -13,10 +13,11 @@
 int main(int argc, char** argv) {
     using beastio::server::parse_outcome;
     std::vector<std::string> args(argv + 1, argv + argc);
-    std::optional<std::string> port_env;
-    if (const char* p = std::getenv("PORT")) port_env = std::string(p);
+    beastio::server::environment env;
+    if (const char* p = std::getenv("PORT")) env.port = std::string(p);
+    if (const char* t = std::getenv("BEASTIO_AUTH_TOKEN")) env.auth_token = std::string(t);
 
-    const auto parsed = beastio::server::parse_args(args, port_env, std::thread::hardware_concurrency());
+    const auto parsed = beastio::server::parse_args(args, env, std::thread::hardware_concurrency());
     switch (parsed.what) {
         case parse_outcome::action::help:
             fmt::print("{}", beastio::server::help_text());

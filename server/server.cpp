@@ -6,9 +6,15 @@
 #include "server/log.hpp"
 #include "server/net.hpp"
 
+#include "server/admission.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <malloc.h>
+#include <stdexcept>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -65,9 +71,65 @@ private:
 // back to the kernel after each tick and is faulted in again on the next one
 // (measured: 25-33% of the CPU per delivery, docs/benchmark.md). Keep freed
 // memory for reuse instead.
+//
+// Large blocks (a 1 MB message, a big read buffer) are mapped and unmapped on
+// their own, at a fixed threshold: glibc's default threshold rises after the
+// first large free, and the heap would then keep what a burst of big messages
+// took (docs/reliability.md measures RSS after hostile clients).
 static void tune_allocator() {
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_TOP_PAD, 16 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
+// Raises the soft open-file limit to the hard one and returns it.
+static std::size_t raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+    if (lim.rlim_cur < lim.rlim_max) {
+        rlimit want = lim;
+        want.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+    }
+    return lim.rlim_cur == RLIM_INFINITY ? 1u << 20 : static_cast<std::size_t>(lim.rlim_cur);
+}
+
+// The default --max-connections: the open-file limit minus a reserve for the
+// listener, log, static files, TLS and HTTP requests in progress (health
+// checks keep answering at the WebSocket limit).
+static std::size_t default_max_connections(std::size_t fd_limit) {
+    const std::size_t reserve = 64 + fd_limit / 50;
+    return fd_limit > reserve + 1 ? fd_limit - reserve : 1;
+}
+
+static std::unique_ptr<net::ssl::context> make_tls(const config& cfg) {
+    if (!cfg.tls()) return nullptr;
+    auto ssl = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    ssl->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                     net::ssl::context::single_dh_use);
+    beast::error_code ec;
+    ssl->use_certificate_chain_file(cfg.tls_cert, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot use TLS certificate '{}': {}", cfg.tls_cert, ec.message()));
+    ssl->use_private_key_file(cfg.tls_key, net::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot use TLS key '{}': {}", cfg.tls_key, ec.message()));
+    return ssl;
+}
+
+// Runs the loop until it is stopped. An exception that escapes a handler is
+// logged and the loop goes on: only a signal or the shutdown sequence ends
+// the process.
+static void run_loop(net::io_context& ioc) {
+    for (;;) {
+        try {
+            ioc.run();
+            return;
+        } catch (const std::exception& e) {
+            log::error("exception escaped to an I/O thread: {} (the thread carries on)", e.what());
+        } catch (...) {
+            log::error("unknown exception escaped to an I/O thread (the thread carries on)");
+        }
+    }
 }
 
 int run(const config& cfg) {
@@ -77,6 +139,19 @@ int run(const config& cfg) {
     ctx.cfg = cfg;
     ctx.static_dir = absolute_or(cfg.static_dir, BEASTIO_SOURCE_DIR "/clients/browser");
     ctx.client_dist = absolute_or(cfg.client_dist, BEASTIO_SOURCE_DIR "/clients/node_modules/socket.io-client/dist");
+
+    const std::size_t fd_limit = raise_fd_limit();
+    ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(fd_limit);
+    ctx.io.set_limits(io_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces});
+    if (!cfg.auth_token.empty()) {
+        // Every namespace: the CONNECT's auth must carry {"token": <the token>}.
+        ctx.io.use([token = cfg.auth_token](const socket_ptr& s, const middleware_next& next) {
+            const json::value* given = s->auth().find("token");
+            if (given && given->is_string() && token_equal(token, given->as_string())) return next();
+            next(connect_error{"not authorized"});
+        });
+    }
+    auto tls = make_tls(cfg);
 
     const unsigned threads = cfg.threads == 0 ? 1 : cfg.threads;
     net::io_context ioc(static_cast<int>(threads));
@@ -89,12 +164,15 @@ int run(const config& cfg) {
     net::signal_set signals(ioc, SIGINT, SIGTERM);
 
     const tcp::endpoint endpoint(net::ip::make_address(cfg.address), cfg.port);
-    auto lst = std::make_shared<listener>(ioc, ctx, endpoint);
+    auto lst = std::make_shared<listener>(ioc, ctx, endpoint, tls.get());
     const auto bound = lst->local_endpoint();
     lst->run();
-    log::info("listening on {}:{} app={} threads={} ping={}/{}ms max-payload={} send-queue-limit={}",
+    log::info("listening on {}:{} app={} threads={} tls={} auth={} ping={}/{}ms max-payload={} "
+              "max-connections={} (open-file limit {}) send-queue={}/{}B rate={}/s",
               bound.address().to_string(), bound.port(), cfg.app == app_kind::echo ? "echo" : "integers", threads,
-              cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload, cfg.send_queue_limit);
+              cfg.tls() ? "on" : "off", cfg.auth_token.empty() ? "off" : "token", cfg.ping_interval_ms,
+              cfg.ping_timeout_ms, cfg.max_payload, ctx.max_connections, fd_limit, cfg.send_queue_limit,
+              cfg.send_queue_bytes, cfg.max_messages_per_second);
 
     signals.async_wait([&](beast::error_code ec, int sig) {
         if (ec) return;
@@ -108,8 +186,8 @@ int run(const config& cfg) {
 
     std::vector<std::thread> pool;
     pool.reserve(threads - 1);
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { run_loop(ioc); });
+    run_loop(ioc);
     for (auto& t : pool) t.join();
     log::info("stopped");
     return 0;

@@ -5,27 +5,25 @@
 
 namespace beastio::server {
 
-sio_client::sio_client(io_server& io, std::weak_ptr<connection> conn, std::size_t max_attachments)
-    : io_(io), conn_(std::move(conn)), reassembler_([&] {
-          sio::decode_options o;
-          o.max_attachments = max_attachments;
-          return o;
-      }()) {}
+sio_client::sio_client(io_server& io, std::weak_ptr<connection> conn, sio::decode_options options)
+    : io_(io), conn_(std::move(conn)), reassembler_(std::move(options)) {}
+
+std::optional<close_cause> sio_client::decode_failed(const error_info<sio::errc>& e) {
+    // A binary packet bigger than maxPayload in total is "too big", like one message would be.
+    if (e.code == sio::errc::packet_too_large) return refuse(close_cause::too_big, e.message);
+    return refuse(close_cause::decode_error, e.message);
+}
 
 std::optional<close_cause> sio_client::on_text(std::string_view text) {
     auto r = reassembler_.on_text(text);
-    if (!r) {
-        return refuse(close_cause::decode_error, r.error().message);
-    }
+    if (!r) return decode_failed(r.error());
     if (!*r) return std::nullopt;  // waiting for attachments
     return handle(**r);
 }
 
 std::optional<close_cause> sio_client::on_binary(std::string bytes) {
     auto r = reassembler_.on_binary(std::move(bytes));
-    if (!r) {
-        return refuse(close_cause::decode_error, r.error().message);
-    }
+    if (!r) return decode_failed(r.error());
     if (!*r) return std::nullopt;
     return handle(**r);
 }
@@ -52,33 +50,96 @@ void sio_client::send(const sio::packet& p) {
     if (auto c = conn_.lock()) deliver_frames(*c, to_frames(sio::encode_frame(p)));
 }
 
+void sio_client::send_connect_error(const std::string& nsp, const connect_error& err) {
+    sio::packet p;
+    p.type = sio::packet_type::connect_error;
+    p.nsp = nsp;
+    json::object body{{"message", json::value(err.message)}};
+    if (err.data) body.emplace_back("data", *err.data);
+    p.data = json::value(std::move(body));
+    send(p);
+}
+
 std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
     if (joined(p.nsp)) {
         return refuse(close_cause::invalid_state, fmt::format("CONNECT for namespace {} already joined", p.nsp));
     }
+    if (pending_.count(p.nsp)) {
+        return refuse(close_cause::invalid_state,
+                      fmt::format("CONNECT for namespace {} while its previous CONNECT is still in middleware", p.nsp));
+    }
     namespace_* nsp = io_.find(p.nsp);
     if (!nsp) {
-        sio::packet err;
-        err.type = sio::packet_type::connect_error;
-        err.nsp = p.nsp;
-        err.data = json::value(json::object{{"message", json::value("Invalid namespace")}});
-        send(err);
+        send_connect_error(p.nsp, {"Invalid namespace"});
         return std::nullopt;  // the connection stays open; the client may try again
+    }
+    const std::size_t max = io_.limits().max_namespaces;
+    joined_any();  // forget sockets the server side disconnected
+    if (sockets_.size() + pending_.size() >= max) {
+        log::info("CONNECT to {} refused: the connection has joined {} namespaces (--max-namespaces)", p.nsp,
+                  sockets_.size() + pending_.size());
+        send_connect_error(p.nsp, {fmt::format("too many namespaces on one connection (at most {})", max)});
+        return std::nullopt;
     }
     json::value auth = p.data ? std::move(*p.data) : json::value(json::object{});
     auto s = std::make_shared<socket>(random_id(), *nsp, conn_, std::move(auth));
-    sockets_[p.nsp] = s;
+    pending_[p.nsp] = s;
+    run_middlewares(s, *nsp, 0);
+    return std::nullopt;
+}
 
+bool sio_client::is_pending(const socket_ptr& s, const namespace_& nsp) const {
+    auto it = pending_.find(nsp.name());
+    return !closed_ && it != pending_.end() && it->second == s;
+}
+
+void sio_client::run_middlewares(const socket_ptr& s, namespace_& nsp, std::size_t index) {
+    const auto& global = io_.middlewares();
+    const std::size_t total = global.size() + nsp.middlewares_.size();
+    if (index >= total) return complete_connect(s, nsp);
+    const middleware& m = index < global.size() ? global[index] : nsp.middlewares_[index - global.size()];
+
+    // next() may come later and from any thread: it resumes on this connection's
+    // strand, and only if this CONNECT is still the pending one.
+    middleware_next next([this, weak_conn = conn_, weak_socket = std::weak_ptr<socket>(s), nsp_ptr = &nsp,
+                          index](std::optional<connect_error> err) {
+        auto c = weak_conn.lock();
+        if (!c) return;
+        c->run_on_strand([this, weak_socket, nsp_ptr, index, err = std::move(err)] {
+            auto sock = weak_socket.lock();
+            if (!sock || !is_pending(sock, *nsp_ptr)) return;
+            if (err) refuse_connect(sock, *nsp_ptr, *err);
+            else run_middlewares(sock, *nsp_ptr, index + 1);
+        });
+    });
+    try {
+        m(s, next);
+    } catch (const std::exception& e) {
+        s->handler_failed("middleware", e.what());
+    } catch (...) {
+        s->handler_failed("middleware", "an exception that is not a std::exception");
+    }
+}
+
+void sio_client::complete_connect(const socket_ptr& s, namespace_& nsp) {
+    pending_.erase(nsp.name());
+    sockets_[nsp.name()] = s;
     // The reply goes first, then the socket becomes visible to broadcasts,
     // then the application's handlers run (their emits follow the reply).
     sio::packet reply;
     reply.type = sio::packet_type::connect;
-    reply.nsp = p.nsp;
+    reply.nsp = nsp.name();
     reply.data = json::value(json::object{{"sid", json::value(s->id())}});
     send(reply);
-    nsp->add(s);
-    nsp->run_connection_handlers(s);
-    return std::nullopt;
+    nsp.add(s);
+    nsp.run_connection_handlers(s);
+}
+
+void sio_client::refuse_connect(const socket_ptr& s, namespace_& nsp, const connect_error& err) {
+    pending_.erase(nsp.name());
+    log::info("CONNECT to {} refused by middleware: {}", nsp.name(), err.message);
+    send_connect_error(nsp.name(), err);
+    s->finish("connect refused");
 }
 
 std::optional<close_cause> sio_client::handle(sio::packet& p) {
@@ -119,6 +180,10 @@ std::optional<close_cause> sio_client::refuse(close_cause c, std::string why) {
 }
 
 void sio_client::close_all(std::string_view reason) {
+    closed_ = true;
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [nsp, s] : pending) s->finish("connect abandoned");
     auto sockets = std::move(sockets_);
     sockets_.clear();
     for (auto& [nsp, s] : sockets) s->finish(reason);

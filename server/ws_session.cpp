@@ -4,6 +4,9 @@
 #include "server/ids.hpp"
 #include "server/log.hpp"
 
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
 #include <atomic>
 
 namespace beastio::server {
@@ -18,32 +21,65 @@ std::string plain_id() {
 
 // Read buffers above this are released after the message that grew them.
 constexpr std::size_t keep_read_capacity = 16 * 1024;
-// How long a close handshake may take before the socket is dropped.
-constexpr auto close_deadline = 3s;
+
+std::chrono::milliseconds ms(std::uint64_t v) { return std::chrono::milliseconds(v); }
 
 }  // namespace
 
-ws_session::ws_session(tcp::socket&& socket, context& ctx, mode m, eio::handshake hs, std::string peer)
-    : ws_(std::move(socket)),
+template <class Stream>
+ws_session<Stream>::ws_session(Stream&& stream, context& ctx, connection_slot slot, mode m, eio::handshake hs,
+                               std::string peer)
+    : ws_(std::move(stream)),
       ctx_(ctx),
+      slot_(std::move(slot)),
       mode_(m),
       handshake_(hs),
       peer_(std::move(peer)),
+      rate_(ctx.cfg.max_messages_per_second, std::chrono::steady_clock::now()),
       heartbeat_timer_(ws_.get_executor()),
       connect_timer_(ws_.get_executor()),
-      close_timer_(ws_.get_executor()) {}
+      close_timer_(ws_.get_executor()),
+      binary_timer_(ws_.get_executor()) {}
 
-ws_session::~ws_session() = default;
+template <class Stream>
+ws_session<Stream>::~ws_session() {
+    // Every path out of a session goes through finish(); this is the safety net
+    // for one that did not (a handler chain cut by an exception), so that no
+    // namespace, room or listener count keeps a connection that is gone.
+    if (accepted_ && !finished_) {
+        try {
+            finish(close_cause::internal_error);
+        } catch (...) {
+            // nothing more can be done in a destructor
+        }
+    }
+    log::debug("freed {}", id_.empty() ? peer_ : id_);
+}
 
-void ws_session::start(http::request<http::string_body> req) {
+template <class Stream>
+template <class F>
+void ws_session<Stream>::guarded(const char* where, F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        log::error("{} exception in {}: {}", id_.empty() ? peer_ : id_, where, e.what());
+        start_close(close_cause::internal_error, e.what());
+    } catch (...) {
+        log::error("{} unknown exception in {}", id_.empty() ? peer_ : id_, where);
+        start_close(close_cause::internal_error, "unknown exception");
+    }
+}
+
+template <class Stream>
+void ws_session<Stream>::start(http::request<http::string_body> req) {
     // The websocket stream has its own timeouts; the TCP layer's must be off.
     beast::get_lowest_layer(ws_).expires_never();
 
     websocket::stream_base::timeout t{};
-    t.handshake_timeout = 10s;
+    t.handshake_timeout = ms(ctx_.cfg.handshake_timeout_ms);
     if (mode_ == mode::plain) {
         // Plain stream clients speak no Engine.IO: WebSocket pings find dead peers.
-        t.idle_timeout = std::chrono::milliseconds(ctx_.cfg.ping_interval_ms + ctx_.cfg.ping_timeout_ms);
+        t.idle_timeout = ms(ctx_.cfg.ping_interval_ms + ctx_.cfg.ping_timeout_ms);
         t.keep_alive_pings = true;
     } else {
         t.idle_timeout = websocket::stream_base::none();  // Engine.IO ping/pong owns liveness
@@ -58,16 +94,22 @@ void ws_session::start(http::request<http::string_body> req) {
     ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
-void ws_session::on_accept(beast::error_code ec) {
+template <class Stream>
+void ws_session<Stream>::on_accept(beast::error_code ec) {
     if (ec) {
         log::info("websocket handshake failed peer={}: {}", peer_, ec.message());
         return;
     }
     accepted_ = true;
     opened_at_ = std::chrono::steady_clock::now();
-    auto self = shared_from_this();
-    ctx_.open_connections.add(self);
+    ctx_.open_connections.add(shared_from_this());
+    guarded("open", [&] { opened(); });
+    do_read();
+}
 
+template <class Stream>
+void ws_session<Stream>::opened() {
+    auto self = shared_from_this();
     if (mode_ == mode::plain) {
         id_ = plain_id();
         log::info("open {} kind=plain peer={}", id_, peer_);
@@ -77,20 +119,21 @@ void ws_session::on_accept(beast::error_code ec) {
         log::info("open {} kind=engine.io peer={}{}", id_, peer_, handshake_.base64 ? " b64" : "");
         eio_.emplace(static_cast<eio_transport&>(*this), ctx_.cfg, id_, ctx_.io, std::weak_ptr<connection>(self));
         eio_->open();
-        connect_timer_.expires_after(std::chrono::milliseconds(ctx_.cfg.connect_timeout_ms));
+        connect_timer_.expires_after(ms(ctx_.cfg.connect_timeout_ms));
         connect_timer_.async_wait(beast::bind_front_handler(&ws_session::on_connect_timeout, self));
     }
     if (ctx_.shutting_down.load()) start_close(close_cause::server_shutdown);
-    do_read();
 }
 
 // ---- reading ----
 
-void ws_session::do_read() {
+template <class Stream>
+void ws_session<Stream>::do_read() {
     ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void ws_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec) {
         close_cause cause = cause_;
         if (!closing_) {
@@ -99,49 +142,79 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
                      ec == net::error::operation_aborted || ec == beast::error::timeout)
                 cause = close_cause::transport_close;
             else {
-                log::debug("{} read error: {}", id_, ec.message());
+                // Protocol violations below Engine.IO (bad opcode, unmasked
+                // frame, invalid UTF-8...): Beast has already sent its close code.
+                detail_ = ec.message();
                 cause = close_cause::transport_error;
             }
         }
         finish(cause);
         return;
     }
-
-    if (mode_ == mode::engine && !closing_) {
-        const auto data = buffer_.cdata();
-        const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-        if (ws_.got_text()) eio_->on_text(bytes);
-        else eio_->on_binary(std::string(bytes));
-    }
-    // The plain stream reads and ignores what the client sends.
-
+    if (!closing_) guarded("message handler", [&] { on_message(); });
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > keep_read_capacity) buffer_.shrink_to_fit();
     do_read();
 }
 
+template <class Stream>
+void ws_session<Stream>::on_message() {
+    if (!rate_.allow(std::chrono::steady_clock::now())) {
+        start_close(close_cause::rate_limited,
+                    fmt::format("more than {} messages in one second", rate_.per_second()));
+        return;
+    }
+    // The plain stream reads and ignores what the client sends.
+    if (mode_ != mode::engine) return;
+    const auto data = buffer_.cdata();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    if (ws_.got_text()) eio_->on_text(bytes);
+    else eio_->on_binary(std::string(bytes));
+}
+
 // ---- writing ----
 
-void ws_session::deliver(out_frame frame) {
+template <class Stream>
+void ws_session<Stream>::deliver(out_frame frame) {
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
-        self->enqueue(std::move(f));
+        self->guarded("deliver", [&] { self->enqueue(std::move(f)); });
     });
 }
 
-void ws_session::deliver(std::vector<out_frame> frames) {
+template <class Stream>
+void ws_session<Stream>::deliver(std::vector<out_frame> frames) {
     if (frames.empty()) return;
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
-        self->enqueue(fs);
+        self->guarded("deliver", [&] { self->enqueue(fs); });
     });
 }
 
-void ws_session::enqueue(out_frame f) { enqueue(std::span<out_frame>(&f, 1)); }
+template <class Stream>
+void ws_session<Stream>::enqueue(out_frame f) {
+    enqueue(std::span<out_frame>(&f, 1));
+}
 
-void ws_session::enqueue(std::span<out_frame> frames) {
+template <class Stream>
+void ws_session<Stream>::enqueue(std::span<out_frame> frames) {
     if (closing_ || !accepted_) return;
-    if (queue_.size() >= ctx_.cfg.send_queue_limit) {
-        start_close(close_cause::send_queue_overflow, fmt::format("{} frames waiting", queue_.size()));
-        return;
+    // The limits are checked per packet: its frames go in together or not at
+    // all. A packet always fits an empty queue, so one message never closes a
+    // connection that keeps up (a server frame is at most about --max-payload).
+    if (!queue_.empty()) {
+        std::size_t bytes = 0;
+        for (const auto& f : frames) bytes += f.data ? f.data->size() : 0;
+        if (queue_.size() + frames.size() > ctx_.cfg.send_queue_limit) {
+            start_close(close_cause::send_queue_overflow,
+                        fmt::format("{} frames waiting (--send-queue-limit {})", queue_.size(),
+                                    ctx_.cfg.send_queue_limit));
+            return;
+        }
+        if (queue_.bytes() + bytes > ctx_.cfg.send_queue_bytes) {
+            start_close(close_cause::send_queue_overflow,
+                        fmt::format("{} bytes waiting and {} more (--send-queue-bytes {})", queue_.bytes(), bytes,
+                                    ctx_.cfg.send_queue_bytes));
+            return;
+        }
     }
     // All frames of one packet go in together, never interleaved with another.
     for (auto& f : frames) {
@@ -151,14 +224,16 @@ void ws_session::enqueue(std::span<out_frame> frames) {
     if (!writing_) do_write();
 }
 
-void ws_session::do_write() {
+template <class Stream>
+void ws_session<Stream>::do_write() {
     writing_ = true;
     const out_frame& f = queue_.front();
     ws_.text(!f.binary);
     ws_.async_write(net::buffer(*f.data), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
-void ws_session::on_write(beast::error_code ec, std::size_t) {
+template <class Stream>
+void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
     if (ec) {
         if (!closing_) {
@@ -179,15 +254,20 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
 
 // ---- closing ----
 
-void ws_session::close(close_cause cause) {
+template <class Stream>
+void ws_session<Stream>::close(close_cause cause) {
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), cause] { self->start_close(cause); });
 }
 
-void ws_session::run_on_strand(std::function<void()> f) {
-    net::dispatch(ws_.get_executor(), [self = shared_from_this(), fn = std::move(f)] { fn(); });
+template <class Stream>
+void ws_session<Stream>::run_on_strand(std::function<void()> f) {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), fn = std::move(f)] {
+        self->guarded("a task on the connection", fn);
+    });
 }
 
-void ws_session::start_close(close_cause cause, std::string detail) {
+template <class Stream>
+void ws_session<Stream>::start_close(close_cause cause, std::string detail) {
     if (closing_ || finished_) return;
     closing_ = true;
     cause_ = cause;
@@ -197,14 +277,19 @@ void ws_session::start_close(close_cause cause, std::string detail) {
     else queue_.clear();
     heartbeat_timer_.cancel();
     connect_timer_.cancel();
-    close_timer_.expires_after(close_deadline);
+    binary_timer_.cancel();
+    // Logged when decided (the peer may take the whole close timeout to answer).
+    log_close(cause);
+    close_timer_.expires_after(ms(ctx_.cfg.close_timeout_ms));
     close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec) self->drop_socket();
     });
+    leave(cause);
     if (!writing_) do_close();
 }
 
-void ws_session::do_close() {
+template <class Stream>
+void ws_session<Stream>::do_close() {
     close_sent_ = true;
     const auto info = describe(cause_);
     websocket::close_reason reason(static_cast<websocket::close_code>(info.ws_code), std::string(info.log_text));
@@ -213,49 +298,92 @@ void ws_session::do_close() {
     });
 }
 
-void ws_session::drop_socket() {
+template <class Stream>
+void ws_session<Stream>::drop_socket() {
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-void ws_session::finish(close_cause cause) {
+template <class Stream>
+void ws_session<Stream>::leave(close_cause cause) {
+    if (left_ || !accepted_) return;
+    left_ = true;
+    if (mode_ == mode::plain) ctx_.plain.leave(this);
+    if (eio_) eio_->finish(describe(cause).sio_reason);
+}
+
+template <class Stream>
+void ws_session<Stream>::log_close(close_cause cause) {
+    if (logged_) return;
+    logged_ = true;
+    const auto info = describe(cause);
+    const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
+    const bool warn = cause == close_cause::send_queue_overflow || cause == close_cause::rate_limited ||
+                      cause == close_cause::handler_error || cause == close_cause::internal_error;
+    log::emit(warn ? log::level::warn : log::level::info, "close {} reason=\"{}\" code={} after={:.1f}s{}", id_,
+              info.log_text, info.ws_code, lived, detail_.empty() ? std::string() : fmt::format(" detail=\"{}\"", detail_));
+}
+
+template <class Stream>
+void ws_session<Stream>::finish(close_cause cause) {
     if (finished_) return;
     finished_ = true;
     closing_ = true;
     heartbeat_timer_.cancel();
     connect_timer_.cancel();
+    binary_timer_.cancel();
+    close_timer_.cancel();  // it must not keep the session alive once the socket is done
     queue_.clear();
     if (!accepted_) return;
 
-    const auto info = describe(cause);
-    if (mode_ == mode::plain) ctx_.plain.leave(this);
-    if (eio_) eio_->finish(info.sio_reason);
+    leave(cause);
     ctx_.open_connections.remove(this);
-    const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
-    const auto level = cause == close_cause::send_queue_overflow ? log::level::warn : log::level::info;
-    log::emit(level, "close {} reason=\"{}\" code={} after={:.1f}s{}", id_, info.log_text, info.ws_code, lived,
-              detail_.empty() ? std::string() : fmt::format(" detail=\"{}\"", detail_));
+    log_close(cause);
     if (!close_sent_) drop_socket();
 }
 
 // ---- timers ----
 
-void ws_session::arm_heartbeat(std::chrono::milliseconds after) {
+template <class Stream>
+void ws_session<Stream>::arm_heartbeat(std::chrono::milliseconds after) {
     const auto generation = ++heartbeat_generation_;
     heartbeat_timer_.expires_after(after);
     heartbeat_timer_.async_wait(
         beast::bind_front_handler(&ws_session::on_heartbeat, shared_from_this(), generation));
 }
 
-void ws_session::on_heartbeat(std::uint64_t generation, beast::error_code ec) {
+template <class Stream>
+void ws_session<Stream>::on_heartbeat(std::uint64_t generation, beast::error_code ec) {
     if (ec || generation != heartbeat_generation_ || closing_ || !eio_) return;
-    eio_->on_heartbeat_timer();
+    guarded("heartbeat", [&] { eio_->on_heartbeat_timer(); });
 }
 
-void ws_session::on_connect_timeout(beast::error_code ec) {
+template <class Stream>
+void ws_session<Stream>::on_connect_timeout(beast::error_code ec) {
     if (ec || closing_ || !eio_) return;
-    eio_->on_connect_timer();
+    guarded("connect timeout", [&] { eio_->on_connect_timer(); });
 }
+
+template <class Stream>
+void ws_session<Stream>::set_binary_timer(std::chrono::milliseconds after) {
+    const auto generation = ++binary_generation_;
+    if (after.count() == 0) {
+        binary_timer_.cancel();
+        return;
+    }
+    binary_timer_.expires_after(after);
+    binary_timer_.async_wait(
+        beast::bind_front_handler(&ws_session::on_binary_timeout, shared_from_this(), generation));
+}
+
+template <class Stream>
+void ws_session<Stream>::on_binary_timeout(std::uint64_t generation, beast::error_code ec) {
+    if (ec || generation != binary_generation_ || closing_ || !eio_) return;
+    guarded("binary timeout", [&] { eio_->on_binary_timer(); });
+}
+
+template class ws_session<beast::tcp_stream>;
+template class ws_session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace beastio::server

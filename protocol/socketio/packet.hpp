@@ -62,16 +62,17 @@ enum class errc {
     too_many_placeholders,     // more placeholders than the packet announced attachments
     unexpected_binary,         // binary frame with no attachment expected
     unexpected_text,           // text packet while attachments are still expected
-    packet_too_large,          // a binary packet whose header and attachments exceed max_packet_bytes
+    packet_too_large,          // a binary packet whose attachments exceed max_packet_bytes
 };
 
 std::string_view to_string(errc e);
 
 struct decode_options {
     std::size_t max_attachments = default_max_attachments;
-    // Largest binary packet the reassembler holds: its header text plus all
-    // its attachments (0 = no limit). The server sets it to maxPayload, so a
-    // packet in pieces never holds more than one whole message could.
+    // Most attachment bytes one binary packet may carry in total (0 = no
+    // limit). The server sets it to maxPayload: each message is at most
+    // maxPayload already, and so are a packet's attachments together, which is
+    // what a packet in pieces holds (its header is one more message).
     std::size_t max_packet_bytes = 0;
     json::parse_options json{};
 };
@@ -114,7 +115,7 @@ public:
 
     // True while a binary header waits for its attachments.
     bool pending() const { return pending_.has_value(); }
-    // Bytes held for the pending packet (its header text and attachments so far).
+    // Attachment bytes held for the pending packet.
     std::size_t pending_bytes() const { return pending_bytes_; }
     // Drops a pending packet (after an error, or when the connection resets).
     void reset();

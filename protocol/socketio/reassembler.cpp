@@ -102,7 +102,7 @@ std::optional<error_info<errc>> substitute(packet& p, const std::vector<json::sh
 
 error_info<errc> too_large(std::size_t held, std::size_t limit) {
     return make_error(errc::packet_too_large,
-                      fmt::format("binary packet of at least {} bytes (header and attachments), at most {} allowed",
+                      fmt::format("binary packet with at least {} bytes of attachments, at most {} allowed",
                                   held, limit));
 }
 
@@ -141,7 +141,7 @@ result<std::optional<packet>, errc> reassembler::on_text(std::string_view text) 
     }
     buffers_.clear();
     buffers_.reserve(p.attachments);
-    pending_bytes_ = text.size();
+    pending_bytes_ = 0;
     pending_ = std::move(p);
     return std::optional<packet>();
 }

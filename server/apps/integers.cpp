@@ -56,8 +56,23 @@ private:
     void arm() {
         timer_.expires_at(next_);
         timer_.async_wait([self = shared_from_this(), gen = generation_](beast::error_code ec) {
-            if (!ec) self->tick(gen);
+            if (ec) return;
+            try {
+                self->tick(gen);
+            } catch (const std::exception& e) {
+                // Out of memory in a fan-out, say: the producer must outlive it.
+                self->recover(e.what());
+            } catch (...) {
+                self->recover("an exception that is not a std::exception");
+            }
         });
+    }
+
+    void recover(std::string_view what) {
+        log::error("integer producer: tick {} failed: {}; retrying next period", value_ + 1, what);
+        if (!running_) return;
+        next_ = std::chrono::steady_clock::now() + period_;
+        arm();
     }
 
     void tick(std::uint64_t gen) {

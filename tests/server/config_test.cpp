@@ -45,6 +45,21 @@ TEST_CASE("parse_args: no flags gives the documented defaults", "[config]") {
     CHECK(c.log_level == level::info);
     CHECK(c.static_dir.empty());
     CHECK(c.client_dist.empty());
+    // limits (docs/reliability.md)
+    CHECK(c.send_queue_bytes == 4 * 1024 * 1024);
+    CHECK(c.max_messages_per_second == 200);
+    CHECK(c.binary_timeout_ms == 10000);
+    CHECK(c.max_pending_acks == 1024);
+    CHECK(c.max_rooms_per_socket == 1000);
+    CHECK(c.max_namespaces == 32);
+    CHECK(c.max_connections == 0);  // derived from the open-file limit at start-up
+    CHECK(c.handshake_timeout_ms == 10000);
+    CHECK(c.close_timeout_ms == 3000);
+    CHECK(c.max_header_bytes == 16384);
+    // security: all off
+    CHECK(c.allowed_origins.empty());
+    CHECK(c.auth_token.empty());
+    CHECK_FALSE(c.tls());
 }
 
 TEST_CASE("parse_args: unknown hardware concurrency means one thread", "[config]") {
@@ -94,6 +109,33 @@ TEST_CASE("parse_args: every flag with valid values, separate and --flag=value f
         {{"--static-dir=a=b"}, [](const config& c) { CHECK(c.static_dir == "a=b"); }},
         {{"--client-dist", "/opt/dist"}, [](const config& c) { CHECK(c.client_dist == "/opt/dist"); }},
         {{"--client-dist=dist"}, [](const config& c) { CHECK(c.client_dist == "dist"); }},
+        {{"--send-queue-bytes", "1024"}, [](const config& c) { CHECK(c.send_queue_bytes == 1024); }},
+        {{"--send-queue-bytes=17179869184"}, [](const config& c) { CHECK(c.send_queue_bytes == 17179869184ULL); }},
+        {{"--max-messages-per-second", "0"}, [](const config& c) { CHECK(c.max_messages_per_second == 0); }},
+        {{"--max-messages-per-second=1000000"}, [](const config& c) { CHECK(c.max_messages_per_second == 1000000); }},
+        {{"--binary-timeout-ms", "1"}, [](const config& c) { CHECK(c.binary_timeout_ms == 1); }},
+        {{"--max-pending-acks", "1"}, [](const config& c) { CHECK(c.max_pending_acks == 1); }},
+        {{"--max-rooms-per-socket=1000000"}, [](const config& c) { CHECK(c.max_rooms_per_socket == 1000000); }},
+        {{"--max-namespaces", "1"}, [](const config& c) { CHECK(c.max_namespaces == 1); }},
+        {{"--max-connections", "1"}, [](const config& c) { CHECK(c.max_connections == 1); }},
+        {{"--handshake-timeout-ms", "250"}, [](const config& c) { CHECK(c.handshake_timeout_ms == 250); }},
+        {{"--close-timeout-ms=86400000"}, [](const config& c) { CHECK(c.close_timeout_ms == 86400000); }},
+        {{"--max-header-bytes", "1024"}, [](const config& c) { CHECK(c.max_header_bytes == 1024); }},
+        {{"--max-header-bytes=1048576"}, [](const config& c) { CHECK(c.max_header_bytes == 1048576); }},
+        {{"--allowed-origins", "https://a.example,http://localhost:3000"},
+         [](const config& c) {
+             CHECK(c.allowed_origins == std::vector<std::string>{"https://a.example", "http://localhost:3000"});
+         }},
+        {{"--allowed-origins= https://a.example , ,https://b.example"},
+         [](const config& c) { CHECK(c.allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example"}); }},
+        {{"--auth-token", "s3cr=t"}, [](const config& c) { CHECK(c.auth_token == "s3cr=t"); }},
+        {{"--auth-token=a=b"}, [](const config& c) { CHECK(c.auth_token == "a=b"); }},
+        {{"--tls-cert", "c.pem", "--tls-key", "k.pem"},
+         [](const config& c) {
+             CHECK(c.tls());
+             CHECK(c.tls_cert == "c.pem");
+             CHECK(c.tls_key == "k.pem");
+         }},
         // Several flags together; the last of a repeated flag wins.
         {{"--port", "1", "--port=2", "--app", "echo", "--threads", "3"},
          [](const config& c) {
@@ -183,6 +225,34 @@ TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[c
         {{"--send-queue-limit", "0"}, "invalid value '0' for --send-queue-limit: expected frames from 1 to 1000000"},
         {{"--send-queue-limit", "1000001"},
          "invalid value '1000001' for --send-queue-limit: expected frames from 1 to 1000000"},
+        {{"--send-queue-bytes", "1023"},
+         "invalid value '1023' for --send-queue-bytes: expected bytes from 1024 to 17179869184"},
+        {{"--max-messages-per-second", "-1"},
+         "invalid value '-1' for --max-messages-per-second: expected messages from 0 to 1000000"},
+        {{"--binary-timeout-ms", "0"},
+         "invalid value '0' for --binary-timeout-ms: expected milliseconds from 1 to 86400000"},
+        {{"--max-pending-acks", "0"},
+         "invalid value '0' for --max-pending-acks: expected acknowledgements from 1 to 1000000"},
+        {{"--max-rooms-per-socket", "x"},
+         "invalid value 'x' for --max-rooms-per-socket: expected rooms from 1 to 1000000"},
+        {{"--max-namespaces", "100001"},
+         "invalid value '100001' for --max-namespaces: expected namespaces from 1 to 100000"},
+        {{"--max-connections", "0"},
+         "invalid value '0' for --max-connections: expected connections from 1 to 10000000"},
+        {{"--handshake-timeout-ms", "0"},
+         "invalid value '0' for --handshake-timeout-ms: expected milliseconds from 1 to 86400000"},
+        {{"--close-timeout-ms", "1s"},
+         "invalid value '1s' for --close-timeout-ms: expected milliseconds from 1 to 86400000"},
+        {{"--max-header-bytes", "1023"},
+         "invalid value '1023' for --max-header-bytes: expected bytes from 1024 to 1048576"},
+        {{"--allowed-origins", "example.com"},
+         "invalid origin 'example.com' for --allowed-origins: expected scheme://host[:port]"},
+        {{"--allowed-origins", "https://example.com/"},
+         "invalid origin 'https://example.com/' for --allowed-origins: expected scheme://host[:port]"},
+        {{"--allowed-origins", ","}, "--allowed-origins needs a value"},
+        {{"--auth-token", ""}, "--auth-token needs a value"},
+        {{"--tls-cert", "c.pem"}, "--tls-cert needs --tls-key"},
+        {{"--tls-key", "k.pem"}, "--tls-key needs --tls-cert"},
         // missing values (flag last)
         {{"--address"}, "--address needs a value"},
         {{"--port"}, "--port needs a value"},
@@ -244,7 +314,45 @@ TEST_CASE("help_text mentions every flag", "[config]") {
     const std::string flag = GENERATE(as<std::string>{}, "--address", "--port", "--threads", "--app", "--tick-ms",
                                       "--ping-interval-ms", "--ping-timeout-ms", "--connect-timeout-ms",
                                       "--max-payload", "--send-queue-limit", "--log-level", "--static-dir",
-                                      "--client-dist", "--help", "--version", "PORT");
+                                      "--client-dist", "--send-queue-bytes", "--max-messages-per-second",
+                                      "--binary-timeout-ms", "--max-pending-acks", "--max-rooms-per-socket",
+                                      "--max-namespaces", "--max-connections", "--handshake-timeout-ms",
+                                      "--close-timeout-ms", "--max-header-bytes", "--allowed-origins",
+                                      "--auth-token", "--tls-cert", "--tls-key", "--help", "--version", "PORT",
+                                      "BEASTIO_AUTH_TOKEN");
     INFO("flag " << flag);
     CHECK(h.find(flag) != std::string::npos);
+}
+
+TEST_CASE("parse_args: BEASTIO_AUTH_TOKEN sets the token, --auth-token wins", "[config]") {
+    beastio::server::environment env;
+    env.auth_token = "from-env";
+    SECTION("variable alone") {
+        const auto o = parse_args({}, env, 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.auth_token == "from-env");
+    }
+    SECTION("flag wins") {
+        const auto o = parse_args({"--auth-token", "from-flag"}, env, 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.auth_token == "from-flag");
+    }
+    SECTION("unset: no token") {
+        const auto o = parse_args({}, beastio::server::environment{}, 1);
+        REQUIRE(o.what == action::run);
+        CHECK(o.cfg.auth_token.empty());
+    }
+}
+
+TEST_CASE("help_text: every line fits 100 columns", "[config]") {
+    const std::string h = help_text();
+    std::size_t start = 0;
+    while (start < h.size()) {
+        const auto nl = h.find('\n', start);
+        const auto line = h.substr(start, nl - start);
+        INFO(line);
+        CHECK(line.size() <= 100);
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+    }
 }

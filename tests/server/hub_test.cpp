@@ -131,3 +131,26 @@ TEST_CASE("plain_hub: works without a presence callback", "[hub]") {
     hub.leave(a.get());
     CHECK(hub.size() == 0);
 }
+
+TEST_CASE("plain_hub: presence counts members, not calls", "[hub]") {
+    // A leave for a connection that never joined (or a second leave) must not
+    // report -1: the producer's listener count would go below the truth and it
+    // would idle while a client listens.
+    plain_hub hub;
+    int listeners = 0;
+    hub.on_presence([&](int d) { listeners += d; });
+    auto a = std::make_shared<fake_connection>();
+    auto stranger = std::make_shared<fake_connection>();
+    hub.leave(stranger.get());
+    CHECK(listeners == 0);
+    hub.join(a);
+    hub.join(a);
+    CHECK(listeners == 1);
+    CHECK(hub.size() == 1);
+    hub.leave(stranger.get());
+    CHECK(listeners == 1);
+    hub.leave(a.get());
+    hub.leave(a.get());
+    CHECK(listeners == 0);
+    CHECK(hub.size() == 0);
+}

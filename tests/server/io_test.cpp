@@ -330,13 +330,17 @@ TEST_CASE("acks and emits to a socket whose connection is gone are dropped", "[i
 }
 
 TEST_CASE("socket::emit_with_ack: outstanding acknowledgements are bounded", "[io]") {
+    const std::size_t limit = GENERATE(as<std::size_t>{}, 1, 3, 1024);
+    INFO("--max-pending-acks " << limit);
     io_server io;
+    beastio::server::io_limits limits;
+    limits.max_pending_acks = limit;
+    io.set_limits(limits);
     io.of("/");
     crowd root(io, 1, "/");
     socket_ptr s = root.sockets[0];
     sio_conn& c = root[0];
     int called = 0;
-    const auto limit = beastio::server::socket::max_pending_acks;
     for (std::size_t i = 0; i < limit; ++i)
         REQUIRE(s->emit_with_ack("ask", json::array{}, [&called](json::array&) { ++called; }));
     const std::size_t frames = c.frames();

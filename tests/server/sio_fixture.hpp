@@ -35,6 +35,10 @@ inline const char* cause_name(std::optional<server::close_cause> c) {
         case close_cause::send_queue_overflow: return "send_queue_overflow";
         case close_cause::server_shutdown: return "server_shutdown";
         case close_cause::transport_error: return "transport_error";
+        case close_cause::rate_limited: return "rate_limited";
+        case close_cause::binary_timeout: return "binary_timeout";
+        case close_cause::handler_error: return "handler_error";
+        case close_cause::internal_error: return "internal_error";
     }
     return "?";
 }
@@ -57,7 +61,8 @@ inline bool is_id_char(char c) {
 
 class sio_conn {
 public:
-    explicit sio_conn(server::io_server& io) : conn(std::make_shared<fake_connection>()), sio(io, conn, sio::default_max_attachments) {}
+    explicit sio_conn(server::io_server& io, sio::decode_options options = {})
+        : conn(std::make_shared<fake_connection>()), sio(io, conn, std::move(options)) {}
     ~sio_conn() { sio.close_all("transport close"); }  // as the session does when it ends
     sio_conn(const sio_conn&) = delete;
     sio_conn& operator=(const sio_conn&) = delete;
