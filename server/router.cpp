@@ -1,5 +1,7 @@
 #include "server/router.hpp"
 
+#include "server/admission.hpp"
+
 #include <array>
 #include <fmt/format.h>
 
@@ -76,7 +78,8 @@ route decide(const request_info& r) {
 
     if (r.upgrade_requested) {
         if (!under_plain && !under_engine)
-            return text(404, fmt::format("{} (not {})", paths_sentence, path), "upgrade on a path outside /_ws/ and /socket.io/");
+            return text(404, fmt::format("{} (not {})", paths_sentence, shown(path)),
+                        "upgrade on a path outside /_ws/ and /socket.io/");
         // EIO or transport marks an Engine.IO client; a bare /socket.io/... upgrade gets the plain stream.
         if (under_engine) {
             const eio::query q = eio::parse_query(query_text);
@@ -106,11 +109,11 @@ route decide(const request_info& r) {
         return engineio_request(r, eio::parse_query(query_text));
     }
     if (under_plain)
-        return text(426, fmt::format("{} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)", path),
+        return text(426, fmt::format("{} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)", shown(path)),
                     "plain HTTP request on the plain stream path");
 
     if (!get_or_head) {
-        route out = text(405, fmt::format("method {} not allowed", r.method), "method not allowed");
+        route out = text(405, fmt::format("method {} not allowed", shown(r.method)), "method not allowed");
         out.allow_get_head = true;
         return out;
     }

@@ -20,7 +20,8 @@ public:
 std::shared_ptr<app> install_integers(net::io_context& ioc, context& ctx);
 
 // The API's demo: auth echo on "/" and "/custom", message -> message-back,
-// message-with-ack acknowledged with its arguments.
+// message-with-ack acknowledged with its arguments, join / leave / to-room for
+// rooms, and fail, whose handler throws (docs/usage.md lists them).
 std::shared_ptr<app> install_echo(context& ctx);
 
 }  // namespace beastio::server::apps

@@ -177,6 +177,30 @@ TEST_CASE("upgrades on any other path are a 404 naming the accepted prefixes", "
     CHECK(out.body.find("/socket.io/") != std::string::npos);
 }
 
+TEST_CASE("a path quoted in a refusal body is escaped, never reflected raw", "[router]") {
+    struct row {
+        std::string_view target, shown_path;
+    };
+    const auto r = GENERATE(values<row>({
+        {"/<script>alert(1)</script>", "/<script>alert(1)</script>"},  // text/plain + nosniff: harmless as text
+        {"/caf\xc3\xa9", "/caf\\xc3\\xa9"},
+        {"/a\x01" "b\x7f", "/a\\x01b\\x7f"},
+        {"/back\\slash", "/back\\x5cslash"},
+    }));
+    INFO("target " << r.target);
+    const route up = decide(req("GET", r.target, how::upgrade));
+    CHECK(up.status == 404);
+    CHECK(up.body == not_a_ws_path(r.shown_path));
+    const std::string plain_path = "/_ws" + std::string(r.target);
+    const route plain = decide(req("GET", plain_path, how::plain));
+    CHECK(plain.status == 426);
+    CHECK(plain.body.find("/_ws" + std::string(r.shown_path) + " is a WebSocket endpoint") == 0);
+    for (char c : up.body + plain.body) {
+        const auto u = static_cast<unsigned char>(c);
+        CHECK((u == '\n' || (u >= 0x20 && u < 0x7f)));
+    }
+}
+
 TEST_CASE("Engine.IO upgrades that pass every check", "[router]") {
     struct row {
         std::string_view target;

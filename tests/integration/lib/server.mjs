@@ -3,6 +3,7 @@
 // line, collect its log lines, and always kill it in teardown.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import fs from 'node:fs';
 
 export const BIN = process.env.BEASTIO_BIN;
 
@@ -38,6 +39,11 @@ function buildArgs({ address, port, flags, defaults }) {
   }
   const args = [];
   for (const [k, v] of merged) args.push(k, v);
+  // The sanitizer runs add flags to every server (e.g. --threads 4 under TSan).
+  const extra = (process.env.BEASTIO_EXTRA_ARGS ?? '').split(' ').filter(Boolean);
+  for (let i = 0; i + 1 < extra.length; i += 2) {
+    if (!merged.has(extra[i])) args.push(extra[i], extra[i + 1]);
+  }
   return args;
 }
 
@@ -90,6 +96,17 @@ export class ServerProcess {
   get httpBase() { return `http://127.0.0.1:${this.port}`; }
 
   logText() { return [...this.lines, ...this.stdoutLines].join('\n'); }
+
+  // Resident memory of the server process, in KiB (Linux /proc).
+  rssKiB() {
+    const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    if (!m) throw new Error('no VmRSS in /proc status');
+    return Number(m[1]);
+  }
+
+  // True while the process is alive (not exited, not a zombie).
+  get alive() { return this.exit === undefined; }
 
   // Resolve with the first log line (already seen at index >= from, or future)
   // matching re; reject after timeoutMs or when the process exits.
