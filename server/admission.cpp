@@ -71,12 +71,13 @@ std::string shown(std::string_view untrusted, std::size_t max) {
     std::string out;
     out.reserve(std::min(untrusted.size(), max) + 3);
     for (std::size_t i = 0; i < untrusted.size(); ++i) {
-        if (out.size() >= max) {
+        const auto c = static_cast<unsigned char>(untrusted[i]);
+        const bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+        if (out.size() + (plain ? 1 : 4) > max) {
             out += "...";
             break;
         }
-        const auto c = static_cast<unsigned char>(untrusted[i]);
-        if (c >= 0x20 && c < 0x7f && c != '\\') out.push_back(static_cast<char>(c));
+        if (plain) out.push_back(static_cast<char>(c));
         else out += fmt::format("\\x{:02x}", c);
     }
     return out;

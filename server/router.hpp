@@ -18,6 +18,7 @@ struct request_info {
     std::string_view target;   // origin-form: path[?query]
     bool upgrade_requested = false;        // an Upgrade: websocket header is present
     bool valid_websocket_upgrade = false;  // GET, Connection: upgrade, Upgrade: websocket, key, version 13
+                                           // (implies upgrade_requested)
 };
 
 enum class route_kind {

@@ -111,6 +111,9 @@ TEST_CASE("shown: printable ASCII kept, everything else escaped, bounded", "[adm
     CHECK(shown("back\\slash") == "back\\x5cslash");
     CHECK(shown(std::string(1000, 'a'), 10) == std::string(10, 'a') + "...");
     CHECK(shown(std::string(10, 'a'), 10) == std::string(10, 'a'));
+    // An escape never straddles the cut (found by fuzz_router).
+    CHECK(shown(std::string(9, 'a') + "\x01", 10) == std::string(9, 'a') + "...");
+    CHECK(shown(std::string(199, 'a') + std::string(50, '\x01')).size() == 202);
 }
 
 TEST_CASE("redact_target: token values never reach the log", "[admission]") {

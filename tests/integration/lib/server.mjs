@@ -156,11 +156,31 @@ export class ServerProcess {
 
   // Teardown: SIGKILL if still running, wait for the exit (bounded).
   async kill() {
+    if (SANITIZED) return this._sanitizedTeardown();
     if (this.exit) return this.exit;
     try { this.child.kill('SIGKILL'); } catch { /* gone */ }
     try { return await this.waitExit(5000); } catch { return undefined; }
   }
+
+  // Under a sanitizer build the teardown is a clean shutdown (so LeakSanitizer
+  // runs at exit), and any sanitizer report in the log fails the test.
+  async _sanitizedTeardown() {
+    if (!this.exit) {
+      try { this.child.kill('SIGTERM'); } catch { /* gone */ }
+      try { await this.waitExit(20000); } catch { try { this.child.kill('SIGKILL'); } catch { /* gone */ } }
+      try { await this.waitExit(5000); } catch { /* give up */ }
+    }
+    const reports = this.lines.filter((l) => SANITIZER_REPORT.test(l));
+    if (reports.length) {
+      throw new Error(`sanitizer report from the server:\n${this.lines.slice(this.lines.findIndex((l) => SANITIZER_REPORT.test(l))).join('\n')}`);
+    }
+    return this.exit;
+  }
 }
+
+// Set by the asan/tsan ctest entries: the binary is a sanitizer build.
+const SANITIZED = Boolean(process.env.BEASTIO_SANITIZER);
+const SANITIZER_REPORT = /ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer/;
 
 // Spawn beastio and wait for "listening on <address>:<port>".
 // opts: {flags: {'--app': 'echo', ...}, defaults: true, address: '127.0.0.1',

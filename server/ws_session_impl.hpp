@@ -1,3 +1,8 @@
+// The definitions of ws_session<Stream>, included by the two files that
+// instantiate it (ws_session_tcp.cpp, ws_session_tls.cpp): one instantiation
+// per translation unit, so the build compiles them in parallel.
+#pragma once
+
 #include "server/ws_session.hpp"
 
 #include "protocol/engineio/packet.hpp"
@@ -10,21 +15,21 @@
 #include <atomic>
 
 namespace beastio::server {
-namespace {
+namespace ws_detail {
 
-using namespace std::chrono_literals;
-
-std::string plain_id() {
-    static std::atomic<std::uint64_t> next{1};
-    return fmt::format("plain-{}", next.fetch_add(1, std::memory_order_relaxed));
-}
+// Ids of plain-stream connections: plain-1, plain-2, ... across both kinds of stream.
+std::string plain_id();
 
 // Read buffers above this are released after the message that grew them.
-constexpr std::size_t keep_read_capacity = 16 * 1024;
+inline constexpr std::size_t keep_read_capacity = 16 * 1024;
 
-std::chrono::milliseconds ms(std::uint64_t v) { return std::chrono::milliseconds(v); }
+inline std::chrono::milliseconds ms(std::uint64_t v) { return std::chrono::milliseconds(v); }
 
-}  // namespace
+}  // namespace ws_detail
+
+using ws_detail::keep_read_capacity;
+using ws_detail::ms;
+using ws_detail::plain_id;
 
 template <class Stream>
 ws_session<Stream>::ws_session(Stream&& stream, context& ctx, connection_slot slot, mode m, eio::handshake hs,
@@ -382,8 +387,5 @@ void ws_session<Stream>::on_binary_timeout(std::uint64_t generation, beast::erro
     if (ec || generation != binary_generation_ || closing_ || !eio_) return;
     guarded("binary timeout", [&] { eio_->on_binary_timer(); });
 }
-
-template class ws_session<beast::tcp_stream>;
-template class ws_session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace beastio::server

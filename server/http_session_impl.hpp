@@ -1,3 +1,7 @@
+// The definitions of http_session<Stream>, included by the two files that
+// instantiate it (http_session_tcp.cpp, http_session_tls.cpp).
+#pragma once
+
 #include "server/http_session.hpp"
 
 #include "server/admission.hpp"
@@ -10,35 +14,32 @@
 #include <chrono>
 
 namespace beastio::server {
-namespace {
+namespace http_detail {
 
-using namespace std::chrono_literals;
+inline constexpr std::size_t body_limit = 64 * 1024;  // beastio takes no request bodies; 413 above
 
-constexpr std::size_t body_limit = 64 * 1024;  // beastio takes no request bodies; 413 above
+std::string peer_of(const tcp::socket& s);
 
-std::string peer_of(const tcp::socket& s) {
-    beast::error_code ec;
-    const auto ep = s.remote_endpoint(ec);
-    if (ec) return "?";
-    return fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
-
-bool header_has_token(std::string_view value, std::string_view token) {
+inline bool header_has_token(std::string_view value, std::string_view token) {
     return http::token_list(value).exists(token);
 }
 
-std::chrono::milliseconds handshake_timeout(const context& ctx) {
+inline std::chrono::milliseconds handshake_timeout(const context& ctx) {
     return std::chrono::milliseconds(ctx.cfg.handshake_timeout_ms);
 }
 
 // Refusals that a flood could repeat thousands of times a second are logged
-// at most once per interval, with the count of those left out.
-log::throttle& capacity_log() {
-    static log::throttle t(10s);
-    return t;
-}
+// at most once per interval (for both kinds of stream), with the count of
+// those left out.
+log::throttle& capacity_log();
 
-}  // namespace
+}  // namespace http_detail
+
+using http_detail::body_limit;
+using http_detail::capacity_log;
+using http_detail::handshake_timeout;
+using http_detail::header_has_token;
+using http_detail::peer_of;
 
 template <class Stream>
 http_session<Stream>::http_session(Stream&& stream, context& ctx, beast::flat_buffer buffer)
@@ -266,79 +267,6 @@ void http_session<Stream>::shutdown() {
             beast::get_lowest_layer(self->stream_).close();
         });
     }
-}
-
-template class http_session<beast::tcp_stream>;
-template class http_session<beast::ssl_stream<beast::tcp_stream>>;
-
-// ---- tls_detector ----
-
-tls_detector::tls_detector(tcp::socket&& socket, context& ctx, net::ssl::context& ssl)
-    : stream_(std::move(socket)), ctx_(ctx), ssl_(ssl), peer_(peer_of(stream_.socket())) {}
-
-void tls_detector::run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-        self->stream_.expires_after(handshake_timeout(self->ctx_));
-        beast::async_detect_ssl(self->stream_, self->buffer_,
-                                beast::bind_front_handler(&tls_detector::on_detect, self));
-    });
-}
-
-void tls_detector::on_detect(beast::error_code ec, bool is_tls) {
-    if (ec) {
-        if (ec == beast::error::timeout) log::debug("dropped peer={}: nothing sent within the handshake timeout", peer_);
-        stream_.close();
-        return;
-    }
-    if (!is_tls) return refuse_plain();
-    tls_.emplace(std::move(stream_), ssl_);
-    beast::get_lowest_layer(*tls_).expires_after(handshake_timeout(ctx_));
-    tls_->async_handshake(net::ssl::stream_base::server, buffer_.data(),
-                          beast::bind_front_handler(&tls_detector::on_handshake, shared_from_this()));
-}
-
-void tls_detector::on_handshake(beast::error_code ec, std::size_t used) {
-    if (ec) {
-        log::info("TLS handshake failed peer={}: {}", peer_, ec.message());
-        beast::get_lowest_layer(*tls_).close();
-        return;
-    }
-    buffer_.consume(used);
-    std::make_shared<http_session<beast::ssl_stream<beast::tcp_stream>>>(std::move(*tls_), ctx_, std::move(buffer_))
-        ->run();
-}
-
-void tls_detector::refuse_plain() {
-    log::info("refused peer={}: plain HTTP on the TLS port -> 400", peer_);
-    static const std::string response = [] {
-        const std::string body = "This port speaks TLS only: use https:// or wss:// (plain HTTP is refused).\n";
-        return fmt::format(
-            "HTTP/1.1 400 Bad Request\r\nServer: beastio\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            "X-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{}",
-            body.size(), body);
-    }();
-    stream_.expires_after(handshake_timeout(ctx_));
-    net::async_write(stream_, net::buffer(response), [self = shared_from_this()](beast::error_code e, std::size_t) {
-        if (e) {
-            self->stream_.close();
-            return;
-        }
-        // Half-close, then read what the client still sends until it closes:
-        // closing with unread bytes would reset the connection and lose the answer.
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        self->drain();
-    });
-}
-
-void tls_detector::drain() {
-    stream_.async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code e, std::size_t) {
-        if (e) {
-            self->stream_.close();
-            return;
-        }
-        self->drain();
-    });
 }
 
 }  // namespace beastio::server
