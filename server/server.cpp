@@ -64,6 +64,29 @@ private:
     std::chrono::steady_clock::time_point deadline_;
 };
 
+// Gives freed heap memory back to the kernel every few seconds. The trim
+// threshold (tune_allocator) keeps freed memory between ticks so the fan-out
+// does not fault it in again each time; after a burst (hostile clients, a
+// crowd that left) this returns what is left over, at the cost of one heap
+// walk per interval.
+class heap_trimmer : public std::enable_shared_from_this<heap_trimmer> {
+public:
+    explicit heap_trimmer(net::io_context& ioc) : timer_(ioc) {}
+    void start() { arm(); }
+    void stop() { timer_.cancel(); }
+
+private:
+    void arm() {
+        timer_.expires_after(5s);
+        timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec) return;
+            malloc_trim(0);
+            self->arm();
+        });
+    }
+    net::steady_timer timer_;
+};
+
 }  // namespace
 
 // Every tick allocates one write operation per connection and frees them all
@@ -174,6 +197,9 @@ int run(const config& cfg) {
               cfg.ping_timeout_ms, cfg.max_payload, ctx.max_connections, fd_limit, cfg.send_queue_limit,
               cfg.send_queue_bytes, cfg.max_messages_per_second);
 
+    auto trimmer = std::make_shared<heap_trimmer>(ioc);
+    trimmer->start();
+
     signals.async_wait([&](beast::error_code ec, int sig) {
         if (ec) return;
         log::info("received {}: closing {} connections", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -181,6 +207,7 @@ int run(const config& cfg) {
         ctx.shutting_down.store(true);
         lst->stop();
         application->shutdown();
+        trimmer->stop();
         std::make_shared<shutdown_sequence>(ioc, ctx)->start();
     });
 
