@@ -123,6 +123,10 @@ const std::vector<flag_spec>& flags() {
          uint_flag(&config::max_messages_per_second, 0, 1000000, "messages")},
         {"--binary-timeout-ms", "N", "time for all attachments of a binary packet to arrive (default 10000)",
          uint_flag(&config::binary_timeout_ms, 1, max_ms, "milliseconds")},
+        {"--max-attachments", "N", "binary attachments one packet may announce (default 10)",
+         uint_flag(&config::max_attachments, 0, 1000, "attachments")},
+        {"--max-json-depth", "N", "nesting depth of a packet's JSON payload (default 128)",
+         uint_flag(&config::max_json_depth, 1, 1000, "levels")},
         {"--max-pending-acks", "N", "server acknowledgement requests awaiting a client,\n"
          "per socket (default 1024)",
          uint_flag(&config::max_pending_acks, 1, 1000000, "acknowledgements")},
@@ -143,6 +147,8 @@ const std::vector<flag_spec>& flags() {
         {"--max-header-bytes", "N", "request line and headers of an HTTP request;\n"
          "431 above (default 16384)",
          uint_flag(&config::max_header_bytes, 1024, 1048576, "bytes")},
+        {"--max-body-bytes", "N", "HTTP request body (none is used; 413 above) (default 65536)",
+         uint_flag(&config::max_body_bytes, 0, 1048576, "bytes")},
         {"--allowed-origins", "A,B",
          "browser origins allowed to open WebSockets\n"
          "(e.g. https://example.com); others get 403;\n"

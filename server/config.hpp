@@ -35,6 +35,8 @@ struct config {
     std::uint64_t send_queue_bytes = 4 * 1024 * 1024;  // bytes waiting to be written
     std::uint64_t max_messages_per_second = 200;     // incoming WebSocket messages; 0 = no limit
     std::uint64_t binary_timeout_ms = 10000;         // a binary packet's attachments must all arrive in time
+    std::size_t max_attachments = 10;                // per binary packet (socket.io-parser's maxAttachments)
+    std::size_t max_json_depth = 128;                // nesting of a packet's JSON payload
     std::size_t max_pending_acks = 1024;             // server emit_with_ack awaiting the client, per socket
     std::size_t max_rooms_per_socket = 1000;
     std::size_t max_namespaces = 32;                 // namespaces joined by one connection
@@ -44,6 +46,7 @@ struct config {
     std::uint64_t handshake_timeout_ms = 10000;  // an HTTP request or upgrade must be complete in time
     std::uint64_t close_timeout_ms = 3000;   // a close handshake the peer does not finish is cut
     std::size_t max_header_bytes = 16 * 1024;  // request line plus headers; 431 above
+    std::size_t max_body_bytes = 64 * 1024;    // beastio serves no bodies: enough to answer a polling POST; 413 above
 
     // ---- security ----
     std::vector<std::string> allowed_origins;  // empty = any; else exact match of Origin (browsers)

@@ -19,7 +19,8 @@ eio_session::eio_session(eio_transport& transport, const config& cfg, std::strin
                          std::weak_ptr<connection> conn)
     : transport_(transport), cfg_(cfg), sid_(std::move(sid)), sio_(io, std::move(conn), [&] {
           sio::decode_options o;
-          o.max_attachments = sio::default_max_attachments;
+          o.max_attachments = cfg.max_attachments;
+          o.json.max_depth = cfg.max_json_depth;
           // A packet in pieces may hold no more than one whole message could.
           o.max_packet_bytes = cfg.max_payload;
           return o;

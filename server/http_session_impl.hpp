@@ -16,8 +16,6 @@
 namespace beastio::server {
 namespace http_detail {
 
-inline constexpr std::size_t body_limit = 64 * 1024;  // beastio takes no request bodies; 413 above
-
 std::string peer_of(const tcp::socket& s);
 
 inline bool header_has_token(std::string_view value, std::string_view token) {
@@ -35,7 +33,6 @@ log::throttle& capacity_log();
 
 }  // namespace http_detail
 
-using http_detail::body_limit;
 using http_detail::capacity_log;
 using http_detail::handshake_timeout;
 using http_detail::header_has_token;
@@ -57,7 +54,7 @@ template <class Stream>
 void http_session<Stream>::do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(ctx_.cfg.max_header_bytes));
-    parser_->body_limit(body_limit);
+    parser_->body_limit(ctx_.cfg.max_body_bytes);
     // One deadline for the whole request (a slow sender cannot stretch it byte
     // by byte), and for the idle wait between keep-alive requests.
     beast::get_lowest_layer(stream_).expires_after(handshake_timeout(ctx_));
@@ -68,8 +65,10 @@ template <class Stream>
 void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return shutdown();
     if (ec == http::error::body_limit) {
-        log::info("refused peer={}: request body over {} bytes", peer_, body_limit);
-        return send_simple(413, "text/plain; charset=utf-8", "request body too large\n", false, false);
+        log::info("refused peer={}: request body over {} bytes", peer_, ctx_.cfg.max_body_bytes);
+        return send_simple(413, "text/plain; charset=utf-8",
+                           fmt::format("request body too large (at most {} bytes)\n", ctx_.cfg.max_body_bytes), false,
+                           false);
     }
     if (ec == http::error::header_limit) {
         log::info("refused peer={}: request header over {} bytes", peer_, ctx_.cfg.max_header_bytes);

@@ -274,3 +274,39 @@ test('a closing session stops counting as a listener: no integer is spent on nob
   assert.ok(m);
   assert.equal(Number(m[1]), lastSent + 1, 'the next client continues without a gap');
 });
+
+test('--max-attachments: a packet announcing one more attachment than allowed closes with 1002', async (t) => {
+  const srv = await withServer(t, { flags: { '--app': 'echo', '--max-attachments': '2' } });
+  const { client } = await openSio(srv.port, { readAuth: true });
+  t.after(() => client.terminate());
+  await client.send(`452-["message",${PH(0)},${PH(1)}]`);
+  await client.send(Buffer.from([1]));
+  await client.send(Buffer.from([2]));
+  assert.equal(await client.nextText(), `452-["message-back",${PH(0)},${PH(1)}]`);
+  await client.nextBinary();
+  await client.nextBinary();
+  await client.send(`453-["message",${PH(0)},${PH(1)},${PH(2)}]`);
+  const { code } = await client.nextClose(3000);
+  assert.equal(code, 1002);
+  await srv.waitForLog(/close .*socket\.io decode error.*announces 3 attachments, at most 2 allowed/);
+});
+
+test('--max-json-depth: a payload at the depth is served, one level deeper closes with 1002', async (t) => {
+  const srv = await withServer(t, { flags: { '--app': 'echo', '--max-json-depth': '4' } });
+  const { client } = await openSio(srv.port, { readAuth: true });
+  t.after(() => client.terminate());
+  await client.send('42["message",[[{"a":1}]]]'); // the event array, two arrays, an object: 4 levels
+  assert.equal(await client.nextText(), '42["message-back",[[{"a":1}]]]');
+  await client.send('42["message",[[[{"a":1}]]]]');
+  assert.equal((await client.nextClose(3000)).code, 1002);
+});
+
+test('--max-body-bytes: a polling POST at the limit gets the polling refusal, one byte more gets 413', async (t) => {
+  const srv = await withServer(t, { flags: { '--max-body-bytes': '1000' } });
+  const at = await request({ port: srv.port, method: 'POST', path: '/socket.io/?EIO=4&transport=polling', body: 'x'.repeat(1000) });
+  assert.equal(at.status, 400);
+  assert.match(at.body, /"code":0/);
+  const over = await request({ port: srv.port, method: 'POST', path: '/socket.io/?EIO=4&transport=polling', body: 'x'.repeat(1001) });
+  assert.equal(over.status, 413);
+  assert.equal(over.body, 'request body too large (at most 1000 bytes)\n');
+});

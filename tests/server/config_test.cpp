@@ -49,6 +49,9 @@ TEST_CASE("parse_args: no flags gives the documented defaults", "[config]") {
     CHECK(c.send_queue_bytes == 4 * 1024 * 1024);
     CHECK(c.max_messages_per_second == 200);
     CHECK(c.binary_timeout_ms == 10000);
+    CHECK(c.max_attachments == 10);
+    CHECK(c.max_json_depth == 128);
+    CHECK(c.max_body_bytes == 65536);
     CHECK(c.max_pending_acks == 1024);
     CHECK(c.max_rooms_per_socket == 1000);
     CHECK(c.max_namespaces == 32);
@@ -115,6 +118,10 @@ TEST_CASE("parse_args: every flag with valid values, separate and --flag=value f
         {{"--max-messages-per-second=1000000"}, [](const config& c) { CHECK(c.max_messages_per_second == 1000000); }},
         {{"--binary-timeout-ms", "1"}, [](const config& c) { CHECK(c.binary_timeout_ms == 1); }},
         {{"--max-pending-acks", "1"}, [](const config& c) { CHECK(c.max_pending_acks == 1); }},
+        {{"--max-attachments", "0"}, [](const config& c) { CHECK(c.max_attachments == 0); }},
+        {{"--max-attachments=1000"}, [](const config& c) { CHECK(c.max_attachments == 1000); }},
+        {{"--max-json-depth", "1"}, [](const config& c) { CHECK(c.max_json_depth == 1); }},
+        {{"--max-body-bytes", "0"}, [](const config& c) { CHECK(c.max_body_bytes == 0); }},
         {{"--max-rooms-per-socket=1000000"}, [](const config& c) { CHECK(c.max_rooms_per_socket == 1000000); }},
         {{"--max-namespaces", "1"}, [](const config& c) { CHECK(c.max_namespaces == 1); }},
         {{"--max-connections", "1"}, [](const config& c) { CHECK(c.max_connections == 1); }},
@@ -231,6 +238,11 @@ TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[c
          "invalid value '-1' for --max-messages-per-second: expected messages from 0 to 1000000"},
         {{"--binary-timeout-ms", "0"},
          "invalid value '0' for --binary-timeout-ms: expected milliseconds from 1 to 86400000"},
+        {{"--max-attachments", "1001"},
+         "invalid value '1001' for --max-attachments: expected attachments from 0 to 1000"},
+        {{"--max-json-depth", "0"}, "invalid value '0' for --max-json-depth: expected levels from 1 to 1000"},
+        {{"--max-body-bytes", "1048577"},
+         "invalid value '1048577' for --max-body-bytes: expected bytes from 0 to 1048576"},
         {{"--max-pending-acks", "0"},
          "invalid value '0' for --max-pending-acks: expected acknowledgements from 1 to 1000000"},
         {{"--max-rooms-per-socket", "x"},
@@ -315,7 +327,8 @@ TEST_CASE("help_text mentions every flag", "[config]") {
                                       "--ping-interval-ms", "--ping-timeout-ms", "--connect-timeout-ms",
                                       "--max-payload", "--send-queue-limit", "--log-level", "--static-dir",
                                       "--client-dist", "--send-queue-bytes", "--max-messages-per-second",
-                                      "--binary-timeout-ms", "--max-pending-acks", "--max-rooms-per-socket",
+                                      "--binary-timeout-ms", "--max-attachments", "--max-json-depth",
+                                      "--max-body-bytes", "--max-pending-acks", "--max-rooms-per-socket",
                                       "--max-namespaces", "--max-connections", "--handshake-timeout-ms",
                                       "--close-timeout-ms", "--max-header-bytes", "--allowed-origins",
                                       "--auth-token", "--tls-cert", "--tls-key", "--help", "--version", "PORT",
