@@ -20,19 +20,18 @@ bool iequal(std::string_view a, std::string_view b) {
     return true;
 }
 
-std::array<unsigned char, 32> sha256(std::string_view s) {
-    std::array<unsigned char, 32> out{};
+bool sha256(std::string_view s, std::array<unsigned char, 32>& out) {
     unsigned int len = 0;
-    if (EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size())
-        out.fill(0xff);
-    return out;
+    return EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr) == 1 && len == out.size();
 }
 
 }  // namespace
 
 bool token_equal(std::string_view expected, std::string_view given) {
-    const auto a = sha256(expected);
-    const auto b = sha256(given);
+    std::array<unsigned char, 32> a{};
+    std::array<unsigned char, 32> b{};
+    // A digest that cannot be computed is a refusal, never a match.
+    if (!sha256(expected, a) || !sha256(given, b)) return false;
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
@@ -72,7 +71,7 @@ std::string shown(std::string_view untrusted, std::size_t max) {
     out.reserve(std::min(untrusted.size(), max) + 3);
     for (std::size_t i = 0; i < untrusted.size(); ++i) {
         const auto c = static_cast<unsigned char>(untrusted[i]);
-        const bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+        const bool plain = c >= 0x20 && c < 0x7f && c != '\\' && c != '"';
         if (out.size() + (plain ? 1 : 4) > max) {
             out += "...";
             break;

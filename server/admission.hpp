@@ -34,7 +34,8 @@ std::optional<refusal> check_plain_token(std::string_view expected, std::string_
 bool token_equal(std::string_view expected, std::string_view given);
 
 // Request text for a response body or a log line: printable ASCII kept,
-// every other byte (and the backslash) as \xNN; longer than `max` bytes, it
+// every other byte (and the backslash and double quote, so a log field cannot
+// be forged) as \xNN; longer than `max` bytes, it
 // is cut before the piece that would pass `max` and "..." is appended.
 std::string shown(std::string_view untrusted, std::size_t max = 200);
 

@@ -132,6 +132,12 @@ const std::vector<flag_spec>& flags() {
          uint_flag(&config::max_pending_acks, 1, 1000000, "acknowledgements")},
         {"--max-rooms-per-socket", "N", "rooms one socket may join (default 1000)",
          uint_flag(&config::max_rooms_per_socket, 1, 1000000, "rooms")},
+        {"--max-room-name-bytes", "N", "longest room name join() accepts (default 256)",
+         uint_flag(&config::max_room_name_bytes, 1, 1048576, "bytes")},
+        {"--max-plain-message-bytes", "N",
+         "largest message a plain-stream client may send (it is dropped);\n"
+         "1009 above (default 4096)",
+         uint_flag(&config::max_plain_message_bytes, 16, 100000000, "bytes")},
         {"--max-namespaces", "N", "namespaces one connection may join (default 32)",
          uint_flag(&config::max_namespaces, 1, 100000, "namespaces")},
         {"--max-connections", "N",

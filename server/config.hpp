@@ -39,6 +39,8 @@ struct config {
     std::size_t max_json_depth = 128;                // nesting of a packet's JSON payload
     std::size_t max_pending_acks = 1024;             // server emit_with_ack awaiting the client, per socket
     std::size_t max_rooms_per_socket = 1000;
+    std::size_t max_room_name_bytes = 256;
+    std::size_t max_plain_message_bytes = 4096;      // what a plain-stream client may send (it is read and dropped)
     std::size_t max_namespaces = 32;                 // namespaces joined by one connection
 
     // ---- limits of the server ----

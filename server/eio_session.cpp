@@ -21,7 +21,7 @@ eio_session::eio_session(eio_transport& transport, const config& cfg, std::strin
           sio::decode_options o;
           o.max_attachments = cfg.max_attachments;
           o.json.max_depth = cfg.max_json_depth;
-          // A packet in pieces may hold no more than one whole message could.
+          // A packet's attachments together: at most what one message may carry.
           o.max_packet_bytes = cfg.max_payload;
           return o;
       }()) {}

@@ -117,15 +117,15 @@ void http_session<Stream>::answer(http::request<http::string_body>&& req) {
         case route_kind::static_file:
             return send_file(req, ctx_.static_dir, r.file, true);
         case route_kind::refuse:
-            log::info("refused peer={} {} {}: {} -> {}", peer_, std::string(req.method_string()),
-                      redact_target(req.target()), r.reason, r.status);
+            log::info("refused peer={} {} {}: {} -> {}", peer_, shown(req.method_string(), 40),
+                      shown(redact_target(req.target()), 300), r.reason, r.status);
             return send_text(req, r);
     }
 }
 
 template <class Stream>
 void http_session<Stream>::upgrade(http::request<http::string_body>&& req, const route& r) {
-    const auto target = redact_target(req.target());
+    const auto target = shown(redact_target(req.target()), 300);
     auto refuse = [&](unsigned status, std::string body, std::string_view reason, response_options opts = {}) {
         log::info("refused peer={} target={}: {} -> {}", peer_, target, reason, status);
         send_simple(status, "text/plain; charset=utf-8", std::move(body), false, false, req.version(), opts);
@@ -205,7 +205,8 @@ void http_session<Stream>::send_file(const http::request<http::string_body>& req
     };
     auto found = open_static_file(root, rel, spa_index);
     if (!found) {
-        log::info("not found peer={} {}: {}", peer_, redact_target(req.target()), found.error().message);
+        log::info("not found peer={} {}: {}", peer_, shown(redact_target(req.target()), 300),
+                  shown(found.error().message, 300));
         return missing(found.error().code == static_error::forbidden);
     }
     auto res = std::make_shared<http::response<http::file_body>>(http::status::ok, req.version());

@@ -2,6 +2,7 @@
 
 #include "protocol/socketio/broadcast.hpp"
 #include "protocol/socketio/packet.hpp"
+#include "server/admission.hpp"
 #include "server/log.hpp"
 
 #include <algorithm>
@@ -58,6 +59,7 @@ bool socket::emit_with_ack(std::string_view event, const json::array& args, ack_
     std::uint64_t id = 0;
     {
         std::lock_guard lock(ack_mu_);
+        if (acks_closed_) return false;
         if (pending_acks_.size() >= nsp_.limits_.max_pending_acks) {
             log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_,
                       nsp_.name(), pending_acks_.size(), event);
@@ -82,7 +84,7 @@ void socket::dispatch_event(json::array& args, std::optional<std::uint64_t> ack_
     else name = args.front().as_number().text;
     auto it = handlers_.find(name);
     if (it == handlers_.end()) {
-        log::debug("sid={} nsp={} no handler for event '{}'", id_, nsp_.name(), name);
+        log::debug("sid={} nsp={} no handler for event '{}'", id_, shown(nsp_.name()), shown(name));
         return;
     }
     args.erase(args.begin());
@@ -93,14 +95,15 @@ void socket::dispatch_event(json::array& args, std::optional<std::uint64_t> ack_
     try {
         handler(self, args, ack);
     } catch (const std::exception& e) {
-        handler_failed(fmt::format("event '{}'", name), e.what());
+        handler_failed(fmt::format("event '{}'", shown(name)), e.what());
     } catch (...) {
-        handler_failed(fmt::format("event '{}'", name), "an exception that is not a std::exception");
+        handler_failed(fmt::format("event '{}'", shown(name)), "an exception that is not a std::exception");
     }
 }
 
 void socket::handler_failed(std::string_view what, std::string_view error) {
-    log::error("sid={} nsp={} the handler for {} threw: {}; closing its connection", id_, nsp_.name(), what, error);
+    log::error("sid={} nsp={} the handler for {} threw: {}; closing its connection", id_, shown(nsp_.name()), what,
+               shown(error, 300));
     if (auto c = conn_.lock()) c->close(close_cause::handler_error);
 }
 
@@ -124,6 +127,11 @@ void socket::dispatch_ack(std::uint64_t id, json::array& args) {
 }
 
 bool socket::join(const std::string& room) {
+    if (room.size() > nsp_.limits_.max_room_name_bytes) {
+        log::warn("sid={} nsp={} join('{}') refused: a room name of {} bytes (--max-room-name-bytes {})", id_,
+                  shown(nsp_.name()), shown(room, 40), room.size(), nsp_.limits_.max_room_name_bytes);
+        return false;
+    }
     std::size_t joined = 0;
     {
         // Checked under the namespace's lock, which remove() takes too: a join
@@ -140,8 +148,8 @@ bool socket::join(const std::string& room) {
             return true;
         }
     }
-    log::warn("sid={} nsp={} join('{}') refused: already in {} rooms (--max-rooms-per-socket)", id_, nsp_.name(),
-              room, joined);
+    log::warn("sid={} nsp={} join('{}') refused: already in {} rooms (--max-rooms-per-socket)", id_,
+              shown(nsp_.name()), shown(room), joined);
     return false;
 }
 
@@ -195,8 +203,13 @@ void socket::finish(std::string_view reason) {
     }
     disconnect_handlers_.clear();
     handlers_.clear();  // handlers may capture the socket: break the cycle
-    std::lock_guard lock(ack_mu_);
-    pending_acks_.clear();
+    // The callbacks are destroyed outside the lock (their captures may emit).
+    std::unordered_map<std::uint64_t, ack_callback> acks;
+    {
+        std::lock_guard lock(ack_mu_);
+        acks_closed_ = true;
+        acks.swap(pending_acks_);
+    }
 }
 
 // ---- broadcast ----
@@ -244,9 +257,11 @@ socket_ptr namespace_::find(const std::string& sid) const {
     return it == sockets_.end() ? nullptr : it->second;
 }
 
-void namespace_::add(const socket_ptr& s) {
+bool namespace_::add(const socket_ptr& s) {
     std::lock_guard lock(mu_);
+    if (s->removed_) return false;  // it left (its connection closed) before it could join
     sockets_[s->id()] = s;
+    return true;
 }
 
 void namespace_::remove(socket& s) {

@@ -110,6 +110,7 @@ struct io_limits {
     std::size_t max_pending_acks = 1024;      // emit_with_ack awaiting the client, per socket
     std::size_t max_rooms_per_socket = 1000;  // join() beyond it is refused
     std::size_t max_namespaces = 32;          // per connection; CONNECT_ERROR beyond it
+    std::size_t max_room_name_bytes = 256;    // join() of a longer name is refused
 };
 
 class socket : public std::enable_shared_from_this<socket> {
@@ -133,9 +134,10 @@ public:
     // not grow the server's memory without bound).
     bool emit_with_ack(std::string_view event, const json::array& args, ack_callback cb);
 
-    // false (and a log line) when the socket has left its namespace or is
-    // already in io_limits::max_rooms_per_socket rooms; joining a room the
-    // socket is in is true and changes nothing.
+    // false (and a log line) when the socket has left its namespace, the name
+    // is longer than io_limits::max_room_name_bytes, or the socket is already
+    // in io_limits::max_rooms_per_socket rooms; joining a room the socket is
+    // in is true and changes nothing.
     bool join(const std::string& room);
     void leave(const std::string& room);
     std::vector<std::string> rooms() const;
@@ -166,6 +168,7 @@ private:
     json::value auth_;
     std::atomic<bool> connected_{true};
     bool removed_ = false;  // left the namespace for good; guarded by nsp_.mu_
+    bool acks_closed_ = false;  // finished: no more acknowledgements; guarded by ack_mu_
     std::unordered_map<std::string, event_handler> handlers_;
     std::vector<disconnect_handler> disconnect_handlers_;
     std::mutex ack_mu_;
@@ -221,7 +224,7 @@ private:
     friend class broadcast_op;
     friend class sio_client;
 
-    void add(const socket_ptr& s);
+    bool add(const socket_ptr& s);  // false when s has already left
     void remove(socket& s);
     void run_connection_handlers(const socket_ptr& s);
     std::vector<socket_ptr> targets(const std::vector<std::string>& rooms, const std::vector<std::string>& except) const;

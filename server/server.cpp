@@ -2,6 +2,7 @@
 
 #include "server/apps/apps.hpp"
 #include "server/context.hpp"
+#include "server/io_loop.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
 #include "server/net.hpp"
@@ -139,10 +140,7 @@ static std::unique_ptr<net::ssl::context> make_tls(const config& cfg) {
     return ssl;
 }
 
-// Runs the loop until it is stopped. An exception that escapes a handler is
-// logged and the loop goes on: only a signal or the shutdown sequence ends
-// the process.
-static void run_loop(net::io_context& ioc) {
+void run_loop(net::io_context& ioc) {
     for (;;) {
         try {
             ioc.run();
@@ -165,7 +163,8 @@ int run(const config& cfg) {
 
     const std::size_t fd_limit = raise_fd_limit();
     ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(fd_limit);
-    ctx.io.set_limits(io_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces});
+    ctx.io.set_limits(io_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces,
+                                cfg.max_room_name_bytes});
     if (!cfg.auth_token.empty()) {
         // Every namespace: the CONNECT's auth must carry {"token": <the token>}.
         ctx.io.use([token = cfg.auth_token](const socket_ptr& s, const middleware_next& next) {

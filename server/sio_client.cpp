@@ -1,5 +1,6 @@
 #include "server/sio_client.hpp"
 
+#include "server/admission.hpp"
 #include "server/ids.hpp"
 #include "server/log.hpp"
 
@@ -76,7 +77,7 @@ std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
     const std::size_t max = io_.limits().max_namespaces;
     joined_any();  // forget sockets the server side disconnected
     if (sockets_.size() + pending_.size() >= max) {
-        log::info("CONNECT to {} refused: the connection has joined {} namespaces (--max-namespaces)", p.nsp,
+        log::info("CONNECT to {} refused: the connection has joined {} namespaces (--max-namespaces)", shown(p.nsp),
                   sockets_.size() + pending_.size());
         send_connect_error(p.nsp, {fmt::format("too many namespaces on one connection (at most {})", max)});
         return std::nullopt;
@@ -131,13 +132,15 @@ void sio_client::complete_connect(const socket_ptr& s, namespace_& nsp) {
     reply.nsp = nsp.name();
     reply.data = json::value(json::object{{"sid", json::value(s->id())}});
     send(reply);
-    nsp.add(s);
+    // Queuing the reply may have closed the connection (its send queue was
+    // full): then the socket has already left and must not join.
+    if (closed_ || !s->connected() || !nsp.add(s)) return;
     nsp.run_connection_handlers(s);
 }
 
 void sio_client::refuse_connect(const socket_ptr& s, namespace_& nsp, const connect_error& err) {
     pending_.erase(nsp.name());
-    log::info("CONNECT to {} refused by middleware: {}", nsp.name(), err.message);
+    log::info("CONNECT to {} refused by middleware: {}", shown(nsp.name()), shown(err.message));
     send_connect_error(nsp.name(), err);
     s->finish("connect refused");
 }

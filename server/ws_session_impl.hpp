@@ -6,6 +6,7 @@
 #include "server/ws_session.hpp"
 
 #include "protocol/engineio/packet.hpp"
+#include "server/admission.hpp"
 #include "server/ids.hpp"
 #include "server/log.hpp"
 
@@ -50,7 +51,9 @@ template <class Stream>
 ws_session<Stream>::~ws_session() {
     // Every path out of a session goes through finish(); this is the safety net
     // for one that did not (a handler chain cut by an exception), so that no
-    // namespace, room or listener count keeps a connection that is gone.
+    // namespace, room or listener count keeps a connection that is gone. It
+    // runs on whichever thread dropped the last reference, so here alone the
+    // disconnect handlers may run off the connection's strand.
     if (accepted_ && !finished_) {
         try {
             finish(close_cause::internal_error);
@@ -93,7 +96,9 @@ void ws_session<Stream>::start(http::request<http::string_body> req) {
     ws_.set_option(t);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "beastio"); }));
-    ws_.read_message_max(ctx_.cfg.max_payload);
+    // The plain stream reads and drops what its clients send: it needs no room for big messages.
+    ws_.read_message_max(mode_ == mode::plain ? std::min<std::uint64_t>(ctx_.cfg.max_plain_message_bytes, ctx_.cfg.max_payload)
+                                              : ctx_.cfg.max_payload);
     ws_.auto_fragment(false);
 
     ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
@@ -202,6 +207,11 @@ void ws_session<Stream>::enqueue(out_frame f) {
 template <class Stream>
 void ws_session<Stream>::enqueue(std::span<out_frame> frames) {
     if (closing_ || !accepted_) return;
+    // b64 clients get attachments as "b<base64>" text (their size is what counts).
+    if (handshake_.base64) {
+        for (auto& f : frames)
+            if (f.binary) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
+    }
     // The limits are checked per packet: its frames go in together or not at
     // all. A packet always fits an empty queue, so one message never closes a
     // connection that keeps up (a server frame is at most about --max-payload).
@@ -222,10 +232,7 @@ void ws_session<Stream>::enqueue(std::span<out_frame> frames) {
         }
     }
     // All frames of one packet go in together, never interleaved with another.
-    for (auto& f : frames) {
-        if (f.binary && handshake_.base64) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
-        queue_.push_back(std::move(f));
-    }
+    for (auto& f : frames) queue_.push_back(std::move(f));
     if (!writing_) do_write();
 }
 
@@ -249,7 +256,11 @@ void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
         drop_socket();
         return;
     }
-    queue_.pop_front();
+    if (!queue_.empty()) queue_.pop_front();
+    if (finished_) {
+        queue_.clear();
+        return;
+    }
     if (closing_) {
         if (!close_sent_) do_close();
         return;
@@ -326,8 +337,10 @@ void ws_session<Stream>::log_close(close_cause cause) {
     const auto lived = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
     const bool warn = cause == close_cause::send_queue_overflow || cause == close_cause::rate_limited ||
                       cause == close_cause::handler_error || cause == close_cause::internal_error;
+    // The detail may quote the client (an event name, a namespace): bounded and escaped.
     log::emit(warn ? log::level::warn : log::level::info, "close {} reason=\"{}\" code={} after={:.1f}s{}", id_,
-              info.log_text, info.ws_code, lived, detail_.empty() ? std::string() : fmt::format(" detail=\"{}\"", detail_));
+              info.log_text, info.ws_code, lived,
+              detail_.empty() ? std::string() : fmt::format(" detail=\"{}\"", shown(detail_, 300)));
 }
 
 template <class Stream>
@@ -339,7 +352,10 @@ void ws_session<Stream>::finish(close_cause cause) {
     connect_timer_.cancel();
     binary_timer_.cancel();
     close_timer_.cancel();  // it must not keep the session alive once the socket is done
-    queue_.clear();
+    // The frame being written must outlive its write (a TLS write goes on
+    // record by record): keep it until on_write.
+    if (writing_) queue_.truncate_after_front();
+    else queue_.clear();
     if (!accepted_) return;
 
     leave(cause);

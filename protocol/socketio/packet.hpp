@@ -104,8 +104,8 @@ encoded encode_frame(const packet& p);
 //
 // Memory is bounded by construction: every placeholder that names the same
 // attachment shares that attachment's one buffer (never a copy), a packet may
-// hold no more placeholders than attachments, and the header plus the
-// attachments received so far never exceed max_packet_bytes.
+// hold no more placeholders than attachments, and the attachments received
+// so far never exceed max_packet_bytes.
 class reassembler {
 public:
     explicit reassembler(decode_options options = {}) : options_(std::move(options)) {}

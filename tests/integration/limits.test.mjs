@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import fs from 'node:fs';
 import { withServer, waitUntil } from './lib/server.mjs';
 import { RawClient, openEio, openSio, EIO_QUERY, UpgradeRefused } from './lib/rawclient.mjs';
 import { request } from './lib/http.mjs';
@@ -309,4 +310,61 @@ test('--max-body-bytes: a polling POST at the limit gets the polling refusal, on
   const over = await request({ port: srv.port, method: 'POST', path: '/socket.io/?EIO=4&transport=polling', body: 'x'.repeat(1001) });
   assert.equal(over.status, 413);
   assert.equal(over.body, 'request body too large (at most 1000 bytes)\n');
+});
+
+// CPU seconds (user + system) the process has used, from /proc/<pid>/stat.
+function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+test('out of file descriptors (EMFILE): the listener neither spins nor floods the log, and recovers', async (t) => {
+  const srv = await withServer(t, { maxOpenFiles: 64, flags: { '--handshake-timeout-ms': '60000' } });
+  const line = await srv.waitForLog(/listening on /);
+  assert.match(line, /\(open-file limit 64\)/);
+  // Idle TCP connections (an HTTP request that never comes) take every descriptor.
+  const idle = [];
+  t.after(() => { for (const s of idle) s.destroy(); });
+  for (let i = 0; i < 100; i++) {
+    const s = net.connect(srv.port, '127.0.0.1');
+    s.on('error', () => {});
+    idle.push(s);
+  }
+  await srv.waitForLog(/accept failed: .*(Too many open files|EMFILE)/i, 10000);
+  // While out of descriptors, measure: a listener that retried without pause would burn a core.
+  const cpu0 = cpuSeconds(srv.child.pid);
+  const lines0 = srv.lines.length;
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 2000)); // time passing is what is measured here
+  const cpu = cpuSeconds(srv.child.pid) - cpu0;
+  const elapsed = (Date.now() - t0) / 1000;
+  assert.ok(cpu / elapsed < 0.25, `server CPU while out of descriptors: ${(100 * cpu / elapsed).toFixed(0)}% of a core`);
+  const newLines = srv.lines.slice(lines0).filter((l) => /accept failed/.test(l));
+  assert.ok(newLines.length <= 1, `accept failures logged at most once per 10 s: ${newLines.length} lines in 2 s`);
+  // Give the descriptors back: the pending connections are accepted and the health check answers.
+  for (const s of idle) s.destroy();
+  await waitUntil(async () => {
+    try { return (await request({ port: srv.port, path: '/cache-healthcheck', timeoutMs: 1000 })).status === 200; } catch { return false; }
+  }, 20000, 'the health check after the descriptors came back');
+});
+
+test('--max-room-name-bytes: a room name at the limit joins, one byte longer is refused', async (t) => {
+  const srv = await withServer(t, { flags: { '--app': 'echo', '--max-room-name-bytes': '16' } });
+  const s = sioClient(srv.port);
+  t.after(() => s.close());
+  await once(s, 'connect');
+  assert.equal(await s.emitWithAck('join', 'r'.repeat(16)), true);
+  assert.equal(await s.emitWithAck('join', 'r'.repeat(17)), false);
+  await srv.waitForLog(/refused: a room name of 17 bytes \(--max-room-name-bytes 16\)/);
+});
+
+test('--max-plain-message-bytes: the plain stream drops messages up to the limit and closes 1009 above it', async (t) => {
+  const srv = await withServer(t, { flags: { '--max-plain-message-bytes': '4096' } });
+  const c = await RawClient.open(`${srv.url}/_ws/`);
+  t.after(() => c.terminate());
+  await c.send('x'.repeat(4096));
+  assert.match(await c.nextText(3000), /^\d+$/);
+  await c.send('x'.repeat(4097));
+  assert.equal((await c.nextClose(3000)).code, 1009);
 });

@@ -109,6 +109,7 @@ TEST_CASE("shown: printable ASCII kept, everything else escaped, bounded", "[adm
     CHECK(shown("a\nb\r\x7f") == "a\\x0ab\\x0d\\x7f");
     CHECK(shown("caf\xc3\xa9") == "caf\\xc3\\xa9");
     CHECK(shown("back\\slash") == "back\\x5cslash");
+    CHECK(shown("a\" forged=\"1") == "a\\x22 forged=\\x221");  // a log field cannot be forged
     CHECK(shown(std::string(1000, 'a'), 10) == std::string(10, 'a') + "...");
     CHECK(shown(std::string(10, 'a'), 10) == std::string(10, 'a'));
     // An escape never straddles the cut (found by fuzz_router).

@@ -54,6 +54,8 @@ TEST_CASE("parse_args: no flags gives the documented defaults", "[config]") {
     CHECK(c.max_body_bytes == 65536);
     CHECK(c.max_pending_acks == 1024);
     CHECK(c.max_rooms_per_socket == 1000);
+    CHECK(c.max_room_name_bytes == 256);
+    CHECK(c.max_plain_message_bytes == 4096);
     CHECK(c.max_namespaces == 32);
     CHECK(c.max_connections == 0);  // derived from the open-file limit at start-up
     CHECK(c.handshake_timeout_ms == 10000);
@@ -124,6 +126,8 @@ TEST_CASE("parse_args: every flag with valid values, separate and --flag=value f
         {{"--max-body-bytes", "0"}, [](const config& c) { CHECK(c.max_body_bytes == 0); }},
         {{"--max-rooms-per-socket=1000000"}, [](const config& c) { CHECK(c.max_rooms_per_socket == 1000000); }},
         {{"--max-namespaces", "1"}, [](const config& c) { CHECK(c.max_namespaces == 1); }},
+        {{"--max-room-name-bytes", "1"}, [](const config& c) { CHECK(c.max_room_name_bytes == 1); }},
+        {{"--max-plain-message-bytes=16"}, [](const config& c) { CHECK(c.max_plain_message_bytes == 16); }},
         {{"--max-connections", "1"}, [](const config& c) { CHECK(c.max_connections == 1); }},
         {{"--handshake-timeout-ms", "250"}, [](const config& c) { CHECK(c.handshake_timeout_ms == 250); }},
         {{"--close-timeout-ms=86400000"}, [](const config& c) { CHECK(c.close_timeout_ms == 86400000); }},
@@ -247,6 +251,10 @@ TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[c
          "invalid value '0' for --max-pending-acks: expected acknowledgements from 1 to 1000000"},
         {{"--max-rooms-per-socket", "x"},
          "invalid value 'x' for --max-rooms-per-socket: expected rooms from 1 to 1000000"},
+        {{"--max-room-name-bytes", "0"},
+         "invalid value '0' for --max-room-name-bytes: expected bytes from 1 to 1048576"},
+        {{"--max-plain-message-bytes", "15"},
+         "invalid value '15' for --max-plain-message-bytes: expected bytes from 16 to 100000000"},
         {{"--max-namespaces", "100001"},
          "invalid value '100001' for --max-namespaces: expected namespaces from 1 to 100000"},
         {{"--max-connections", "0"},
@@ -329,7 +337,8 @@ TEST_CASE("help_text mentions every flag", "[config]") {
                                       "--client-dist", "--send-queue-bytes", "--max-messages-per-second",
                                       "--binary-timeout-ms", "--max-attachments", "--max-json-depth",
                                       "--max-body-bytes", "--max-pending-acks", "--max-rooms-per-socket",
-                                      "--max-namespaces", "--max-connections", "--handshake-timeout-ms",
+                                      "--max-namespaces", "--max-room-name-bytes", "--max-plain-message-bytes",
+                                      "--max-connections", "--handshake-timeout-ms",
                                       "--close-timeout-ms", "--max-header-bytes", "--allowed-origins",
                                       "--auth-token", "--tls-cert", "--tls-key", "--help", "--version", "PORT",
                                       "BEASTIO_AUTH_TOKEN");

@@ -315,3 +315,55 @@ TEST_CASE("the amplification packet closes only its own connection, with decode_
     CHECK(r == close_cause::decode_error);
     CHECK(c.sio.last_error().find("placeholders") != std::string::npos);
 }
+
+TEST_CASE("limits: room names longer than --max-room-name-bytes are refused", "[limits]") {
+    io_server io;
+    io_limits l;
+    l.max_room_name_bytes = 8;
+    io.set_limits(l);
+    auto& root = io.of("/");
+    sio_conn c(io);
+    const auto s = root.find(c.connect("/"));
+    CHECK(s->join(std::string(8, 'r')));
+    CHECK_FALSE(s->join(std::string(9, 'r')));
+    CHECK(root.room_names() == std::vector<std::string>{std::string(8, 'r')});
+}
+
+namespace {
+
+// A connection whose queue is "full": the first delivery closes the
+// connection, as ws_session does on overflow (start_close -> close_all).
+class full_connection final : public beastio::server::connection {
+public:
+    void deliver(beastio::server::out_frame) override { overflow(); }
+    void deliver(std::vector<beastio::server::out_frame>) override { overflow(); }
+    void close(close_cause) override {}
+    void run_on_strand(std::function<void()> f) override { f(); }
+    beastio::server::sio_client* client = nullptr;
+    int deliveries = 0;
+
+private:
+    void overflow() {
+        ++deliveries;
+        if (client) client->close_all("forced close");
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a CONNECT whose reply closes the connection does not leave a socket in the namespace", "[limits]") {
+    // Found in review: a client that filled its send queue and then sent a
+    // CONNECT left a finished socket in the namespace forever.
+    io_server io;
+    auto& root = io.of("/");
+    bool handler_ran = false;
+    root.on_connection([&](const socket_ptr&) { handler_ran = true; });
+    auto conn = std::make_shared<full_connection>();
+    beastio::server::sio_client client(io, conn, {});
+    conn->client = &client;
+    CHECK_FALSE(client.on_text("0"));
+    CHECK(conn->deliveries == 1);
+    CHECK(root.size() == 0);
+    CHECK_FALSE(handler_ran);
+    CHECK(root.emit("x") == 0);
+}

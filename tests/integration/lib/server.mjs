@@ -187,12 +187,17 @@ const SANITIZER_REPORT = /ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitize
 //        port: 0, env: {...}, timeoutMs: 10000}
 export async function startServer(opts = {}) {
   const {
-    flags = {}, defaults = true, address = '127.0.0.1', port = 0, env = {}, timeoutMs = 10000,
+    flags = {}, defaults = true, address = '127.0.0.1', port = 0, env = {}, timeoutMs = 10000, maxOpenFiles,
   } = opts;
   const args = buildArgs({ address, port, flags, defaults });
   const childEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const child = spawn(requireBin(), args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // maxOpenFiles: run the server under that open-file limit (soft and hard), through
+  // util-linux's prlimit, which execs it (same pid).
+  const [cmd, cmdArgs] = maxOpenFiles
+    ? ['prlimit', [`--nofile=${maxOpenFiles}:${maxOpenFiles}`, '--', requireBin(), ...args]]
+    : [requireBin(), args];
+  const child = spawn(cmd, cmdArgs, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const srv = new ServerProcess(child, args);
   const spawnError = new Promise((_, reject) => child.on('error', (e) => reject(new Error(`cannot spawn ${BIN}: ${e.message}`))));
