@@ -70,7 +70,9 @@ test('50 socket.io-client clients receive identical gap-free sequences', async (
   // everyone receives at least 20 more ticks (1 s at 50 ms)
   await waitUntil(() => seqs.every((q) => q.length >= 20), 10000, '20 integers on every client');
   for (const s of sockets) s.close();
-  await sleep(200);
+  // The reference client has received everything the others did.
+  const lastSeen = Math.max(...seqs.map((q) => q.at(-1)));
+  await waitUntil(() => ref.values.length > 0 && ref.values.at(-1) >= lastSeen, 10000, 'the reference client to catch up');
   const refSeq = ref.values.slice();
   assert.deepEqual(ref.bad, [], 'reference client frames are all 42["integer",N]');
   assertConsecutive(refSeq, 'reference client');
@@ -114,7 +116,8 @@ test('plain stream on /_ws/, /_ws/foo, /socket.io/, /socket.io/bar: digits only,
   for (const c of clients) { await c.send('hello'); await c.send('40'); await c.send(Buffer.from([1, 2])); await c.send('2'); }
   await waitUntil(() => sinks.every((s) => s.values.length >= 20), 8000, '20 integers on every plain client');
   for (const c of clients) assert.equal(c.isClosed, false);
-  await sleep(100);
+  const lastSeen = Math.max(...sinks.map((s) => s.values.at(-1)));
+  await waitUntil(() => ref.values.at(-1) >= lastSeen, 10000, 'the reference client to catch up');
   const refSeq = ref.values.slice();
   assertConsecutive(refSeq, 'reference');
   const refIndex = new Map(refSeq.map((v, i) => [v, i]));
@@ -153,7 +156,7 @@ test('the producer idles without clients and continues at last+1 (plain stream)'
   const srv = await withServer(t, { flags: { '--app': 'integers', '--tick-ms': '200' } });
   const first = await takeAndClose(`${srv.url}/_ws/`, 3);
   assertConsecutive(first, 'first client');
-  await sleep(1000); // 5 ticks with nobody connected
+  await sleep(1000); // 5 ticks with nobody connected (time passing, not a synchronisation)
   const second = await takeAndClose(`${srv.url}/_ws/`, 2);
   assertConsecutive(second, 'second client');
   assert.equal(second[0], first.at(-1) + 1, `after idling: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
@@ -176,12 +179,11 @@ test('the producer idles without clients and continues at last+1 (Socket.IO on /
   };
   const first = await take(3);
   assertConsecutive(first, 'first');
-  await sleep(1000);
+  await sleep(1000); // time passing, not a synchronisation: ticks that would be spent if the producer ran
   // an Engine.IO connection without a namespace does not drive the producer
   const { client: idle } = await openEio(srv.port, { autoPong: true });
-  await sleep(700);
+  await sleep(700); // the same: time during which a wrongly counted listener would be sent integers
   idle.terminate();
-  await sleep(300);
   const second = await take(2);
   assertConsecutive(second, 'second');
   assert.equal(second[0], first.at(-1) + 1, `after idling: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
@@ -193,7 +195,15 @@ test('a Socket.IO client that leaves / (41) stops receiving integers', async (t)
   t.after(() => client.terminate());
   assert.match(await client.nextText(2000), /^42\["integer",\d+\]$/);
   await client.send('41');
-  await sleep(200);
-  client.frames.length = 0;
-  await client.expectSilence(500);
+  // It was the only listener: the producer goes idle, and says at which integer.
+  const idle = await srv.waitForLog(/integer producer idle at (\d+)/, 10000);
+  const last = Number(/idle at (\d+)/.exec(idle)[1]);
+  // Integers up to that one may still be on their way; none after it ever comes.
+  await client.expectSilence(500).catch(() => {});
+  for (const f of client.frames) {
+    const m = /^42\["integer",(\d+)\]$/.exec(f.data);
+    assert.ok(m, `only integers: ${f.data}`);
+    assert.ok(Number(m[1]) <= last, `integer ${m[1]} after leaving (the producer stopped at ${last})`);
+  }
+  assert.equal(client.isClosed, false, 'the Engine.IO connection stays');
 });
