@@ -12,6 +12,8 @@
 
 namespace beastio::server {
 
+inline std::size_t frame_bytes(const out_frame& f) { return f.data ? f.data->size() : 0; }
+
 class frame_queue {
 public:
     bool empty() const { return head_ == items_.size(); }
@@ -22,12 +24,12 @@ public:
     const out_frame& front() const { return items_[head_]; }
 
     void push_back(out_frame f) {
-        bytes_ += f.data ? f.data->size() : 0;
+        bytes_ += frame_bytes(f);
         items_.push_back(std::move(f));
     }
 
     void pop_front() {
-        bytes_ -= items_[head_].data ? items_[head_].data->size() : 0;
+        bytes_ -= frame_bytes(items_[head_]);
         items_[head_] = out_frame{};  // drop the reference now
         ++head_;
         if (head_ == items_.size()) {
@@ -42,7 +44,7 @@ public:
     void truncate_after_front() {
         if (empty()) return;
         items_.resize(head_ + 1);
-        bytes_ = items_[head_].data ? items_[head_].data->size() : 0;
+        bytes_ = frame_bytes(items_[head_]);
     }
 
     void clear() {

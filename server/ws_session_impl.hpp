@@ -213,20 +213,25 @@ void ws_session<Stream>::enqueue(std::span<out_frame> frames) {
             if (f.binary) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
     }
     // The limits are checked per packet: its frames go in together or not at
-    // all. A packet always fits an empty queue, so one message never closes a
-    // connection that keeps up (a server frame is at most about --max-payload).
-    if (!queue_.empty()) {
+    // all. They bound what waits behind the frame being written (that one may
+    // already be in the kernel, its completion not yet run), so a packet always
+    // fits when nothing waits, and one message never closes a connection that
+    // keeps up (a server frame is at most about --max-payload).
+    const std::size_t in_flight = writing_ && !queue_.empty() ? 1 : 0;
+    const std::size_t waiting = queue_.size() - in_flight;
+    if (waiting > 0) {
+        const std::size_t waiting_bytes = queue_.bytes() - (in_flight ? frame_bytes(queue_.front()) : 0);
         std::size_t bytes = 0;
-        for (const auto& f : frames) bytes += f.data ? f.data->size() : 0;
-        if (queue_.size() + frames.size() > ctx_.cfg.send_queue_limit) {
+        for (const auto& f : frames) bytes += frame_bytes(f);
+        if (waiting + frames.size() > ctx_.cfg.send_queue_limit) {
             start_close(close_cause::send_queue_overflow,
-                        fmt::format("{} frames waiting (--send-queue-limit {})", queue_.size(),
+                        fmt::format("{} frames waiting (--send-queue-limit {})", waiting,
                                     ctx_.cfg.send_queue_limit));
             return;
         }
-        if (queue_.bytes() + bytes > ctx_.cfg.send_queue_bytes) {
+        if (waiting_bytes + bytes > ctx_.cfg.send_queue_bytes) {
             start_close(close_cause::send_queue_overflow,
-                        fmt::format("{} bytes waiting and {} more (--send-queue-bytes {})", queue_.bytes(), bytes,
+                        fmt::format("{} bytes waiting and {} more (--send-queue-bytes {})", waiting_bytes, bytes,
                                     ctx_.cfg.send_queue_bytes));
             return;
         }

@@ -78,7 +78,8 @@ test('bytes: --send-queue-bytes closes a slow reader long before the frame limit
 });
 
 test('a reader that keeps up is never closed, even with packets bigger than the byte limit', async (t) => {
-  // A packet always fits an empty queue: one message alone never overflows.
+  // A packet always fits when nothing else waits: one message alone never
+  // overflows, even while the previous frame's write has not completed yet.
   const srv = await withServer(t, { flags: { ...QUIET, '--send-queue-bytes': '1024' } });
   const { client } = await openSio(srv.port, { readAuth: true });
   t.after(() => client.terminate());
