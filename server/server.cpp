@@ -1,18 +1,17 @@
 #include "server/server.hpp"
 
-#include "server/apps/apps.hpp"
-#include "server/context.hpp"
-#include "server/io_loop.hpp"
-#include "server/listener.hpp"
-#include "server/log.hpp"
-#include "server/net.hpp"
-
-#include "server/admission.hpp"
+#include "server/core/io_loop.hpp"
+#include "server/core/log.hpp"
+#include "server/core/net.hpp"
+#include "server/http/admission.hpp"
+#include "server/http/listener.hpp"
+#include "server/websocket/context.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <malloc.h>
 #include <stdexcept>
 #include <sys/resource.h>
@@ -153,18 +152,30 @@ void run_loop(net::io_context& ioc) {
     }
 }
 
-int run(const config& cfg) {
+struct server::impl {
+    explicit impl(const config& c) : ioc(static_cast<int>(c.threads == 0 ? 1 : c.threads)) {}
+
+    context ctx;
+    net::io_context ioc;
+    std::size_t fd_limit = 0;
+    std::unique_ptr<net::ssl::context> tls;
+    std::vector<std::function<void()>> shutdown_handlers;
+    std::string app_name = "custom";
+    bool ran = false;
+};
+
+server::server(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {
     tune_allocator();
     log::set_level(cfg.log_level);
-    context ctx;
+    context& ctx = impl_->ctx;
     ctx.cfg = cfg;
     ctx.static_dir = absolute_or(cfg.static_dir, BEASTIO_SOURCE_DIR "/clients/browser");
     ctx.client_dist = absolute_or(cfg.client_dist, BEASTIO_SOURCE_DIR "/clients/node_modules/socket.io-client/dist");
 
-    const std::size_t fd_limit = raise_fd_limit();
-    ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(fd_limit);
-    ctx.io.set_limits(io_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces,
-                                cfg.max_room_name_bytes});
+    impl_->fd_limit = raise_fd_limit();
+    ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(impl_->fd_limit);
+    ctx.io.set_limits(sio_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces,
+                                 cfg.max_room_name_bytes});
     if (!cfg.auth_token.empty()) {
         // Every namespace: the CONNECT's auth must carry {"token": <the token>}.
         ctx.io.use([token = cfg.auth_token](const socket_ptr& s, const middleware_next& next) {
@@ -173,27 +184,39 @@ int run(const config& cfg) {
             next(connect_error{"not authorized"});
         });
     }
-    auto tls = make_tls(cfg);
+    impl_->tls = make_tls(cfg);
+}
 
+server::~server() = default;
+
+sio_server& server::io() { return impl_->ctx.io; }
+net::io_context& server::io_context() { return impl_->ioc; }
+const config& server::cfg() const { return impl_->ctx.cfg; }
+void server::set_plain_endpoint(std::shared_ptr<plain_endpoint> e) { impl_->ctx.plain = std::move(e); }
+void server::on_shutdown(std::function<void()> f) { impl_->shutdown_handlers.push_back(std::move(f)); }
+void server::set_name(std::string name) { impl_->app_name = std::move(name); }
+
+int server::run() {
+    if (impl_->ran) throw std::logic_error("beastio::server::server::run() called twice");
+    impl_->ran = true;
+    context& ctx = impl_->ctx;
+    const config& cfg = ctx.cfg;
+    net::io_context& ioc = impl_->ioc;
     const unsigned threads = cfg.threads == 0 ? 1 : cfg.threads;
-    net::io_context ioc(static_cast<int>(threads));
-
-    std::shared_ptr<apps::app> application =
-        cfg.app == app_kind::echo ? apps::install_echo(ctx) : apps::install_integers(ioc, ctx);
 
     // Signals are caught before the listening line, so a supervisor that sends
     // SIGTERM as soon as it sees that line gets a clean shutdown.
     net::signal_set signals(ioc, SIGINT, SIGTERM);
 
     const tcp::endpoint endpoint(net::ip::make_address(cfg.address), cfg.port);
-    auto lst = std::make_shared<listener>(ioc, ctx, endpoint, tls.get());
+    auto lst = std::make_shared<listener>(ioc, ctx, endpoint, impl_->tls.get());
     const auto bound = lst->local_endpoint();
     lst->run();
     log::info("listening on {}:{} app={} threads={} tls={} auth={} ping={}/{}ms max-payload={} "
               "max-connections={} (open-file limit {}) send-queue={}/{}B rate={}/s",
-              bound.address().to_string(), bound.port(), cfg.app == app_kind::echo ? "echo" : "integers", threads,
+              bound.address().to_string(), bound.port(), impl_->app_name, threads,
               cfg.tls() ? "on" : "off", cfg.auth_token.empty() ? "off" : "token", cfg.ping_interval_ms,
-              cfg.ping_timeout_ms, cfg.max_payload, ctx.max_connections, fd_limit, cfg.send_queue_limit,
+              cfg.ping_timeout_ms, cfg.max_payload, ctx.max_connections, impl_->fd_limit, cfg.send_queue_limit,
               cfg.send_queue_bytes, cfg.max_messages_per_second);
 
     auto trimmer = std::make_shared<heap_trimmer>(ioc);
@@ -205,7 +228,15 @@ int run(const config& cfg) {
                   ctx.open_connections.size());
         ctx.shutting_down.store(true);
         lst->stop();
-        application->shutdown();
+        for (auto& h : impl_->shutdown_handlers) {
+            try {
+                h();
+            } catch (const std::exception& e) {
+                log::error("a shutdown handler threw: {}", e.what());
+            } catch (...) {
+                log::error("a shutdown handler threw an exception that is not a std::exception");
+            }
+        }
         trimmer->stop();
         std::make_shared<shutdown_sequence>(ioc, ctx)->start();
     });

@@ -1,11 +1,55 @@
-// Wires the server together and runs it until SIGTERM/SIGINT.
+// The library's entry point: one beastio server process. Construct it with a
+// config (parse_args reads one from flags), set up namespaces, middleware and
+// the plain endpoint, then run() until SIGTERM or SIGINT:
+//
+//   beastio::server::server srv(cfg);
+//   srv.io().of("/").on_connection([](const beastio::server::socket_ptr& s) { s->emit("hello"); });
+//   return srv.run();
+//
+// Everything is set up before run(); handlers then run on the I/O threads
+// (--threads), each connection's on its own strand (socketio/sio_server.hpp).
 #pragma once
 
-#include "server/config.hpp"
+#include "server/core/config.hpp"
+#include "server/socketio/sio_server.hpp"
+#include "server/websocket/plain_endpoint.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
 
 namespace beastio::server {
 
-// Returns the process exit code. Throws only for startup failures (bind).
-int run(const config& cfg);
+class server {
+public:
+    // Applies the config (limits, the --auth-token middleware, TLS files);
+    // throws std::runtime_error when the TLS certificate or key cannot be used.
+    explicit server(const config& cfg);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    const config& cfg() const;
+    // The Socket.IO server: namespaces, middleware, broadcasts.
+    sio_server& io();
+    // The I/O threads' context, for the application's own timers and strands.
+    boost::asio::io_context& io_context();
+    // What plain WebSocket connections (/_ws/...) get; none by default.
+    void set_plain_endpoint(std::shared_ptr<plain_endpoint> e);
+    // Runs on SIGTERM / SIGINT before the connections are closed (stop producing).
+    void on_shutdown(std::function<void()> f);
+    // The application's name for the "listening" log line.
+    void set_name(std::string name);
+
+    // Binds, listens and serves until SIGTERM or SIGINT; returns the exit code.
+    // Throws when the address cannot be bound. Call it once.
+    int run();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
 
 }  // namespace beastio::server

@@ -12,18 +12,18 @@
 // JSON under build/bench/ (or --out FILE). Progress goes to stderr.
 //
 // Options: --quick, --out FILE, --beastio PATH (default $BEASTIO_BIN or
-// build/server/beastio), --only beastio|socket.io, --reps N, and
+// build/beastio), --only beastio|socket.io, --reps N, and
 // --beastio-env VAR=VALUE (one extra environment variable for the beastio
 // process only, e.g. to try allocator settings).
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../lib/cli.mjs';
+import { freePort, startServer as startProcess } from '../../tests/lib/fixture.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENTS_DIR = path.resolve(here, '..');
@@ -46,7 +46,7 @@ try {
   process.exit(2);
 }
 
-const BEASTIO = path.resolve(options.beastio || process.env.BEASTIO_BIN || path.join(SOURCE_DIR, 'build', 'server', 'beastio'));
+const BEASTIO = path.resolve(options.beastio || process.env.BEASTIO_BIN || path.join(SOURCE_DIR, 'build', 'beastio'));
 // The runs use a private copy of the binary, so a rebuild during the run
 // cannot mix two builds in one report.
 let beastioCopy = null;
@@ -172,29 +172,6 @@ function tryRun(cmd, args, opts = {}) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
-
 /** CPU seconds (user + system, all threads) of a process, from /proc/PID/stat. */
 function cpuSeconds(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -221,25 +198,12 @@ const round = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x
 
 // ---- one server + one load client ----
 
+// The shared fixture starts it (tests/lib/fixture.mjs). beastio runs with
+// --log-level warn, which hides its "listening on" line, so readiness is "the
+// port accepts".
 async function startServer(server, tickMs) {
   const port = await freePort();
-  const child = launch(server.argv(port, tickMs), SERVER_CPU, server.env);
-  let log = '';
-  child.stdout.on('data', (c) => (log += c));
-  child.stderr.on('data', (c) => (log += c));
-  // beastio prints its "listening on" line at info level, which --log-level
-  // warn hides, so readiness is "the line, or the port accepts".
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${server.name} exited early: ${log}`);
-    if (/listening on \S+:\d+/.test(log) || (await canConnect(port))) break;
-    if (Date.now() > deadline) {
-      await stopChild(child);
-      throw new Error(`${server.name} did not start listening on ${port}: ${log}`);
-    }
-    await sleep(25);
-  }
-  return { child, port, log: () => log };
+  return startProcess({ command: server.argv(port, tickMs), port, env: server.env, cpu: PIN ? SERVER_CPU : undefined });
 }
 
 /**

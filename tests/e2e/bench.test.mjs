@@ -7,13 +7,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLIENTS_DIR, serverBinary } from './lib/fixture.mjs';
+import { CLIENTS_DIR } from './lib/fixture.mjs';
+import { beastioBinary } from '../lib/fixture.mjs';
 
 const RUNNER = path.join(CLIENTS_DIR, 'bench', 'run.mjs');
 
 function runQuick(outFile) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, '--quick', '--out', outFile, '--beastio', serverBinary()], {
+    const child = spawn(process.execPath, [RUNNER, '--quick', '--out', outFile, '--beastio', beastioBinary()], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

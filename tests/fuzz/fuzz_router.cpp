@@ -4,8 +4,8 @@
 // bodies never carry a raw byte of the request; a token value never survives
 // redact_target.
 #include "fuzz_check.hpp"
-#include "server/admission.hpp"
-#include "server/router.hpp"
+#include "server/http/admission.hpp"
+#include "server/http/router.hpp"
 
 #include <string>
 #include <vector>

@@ -60,7 +60,7 @@ test('PORT env sets the port when --port is absent; --port wins over PORT', asyn
   t.after(() => a.kill());
   assert.equal(a.port, p1);
   assert.equal((await request({ port: p1, path: '/cache-healthcheck' })).body, 'ok');
-  await a.stop('SIGTERM');
+  await a.stop({ signal: 'SIGTERM' });
 
   const p2 = await freePort();
   const p3 = await freePort();
@@ -87,6 +87,6 @@ test('all flags together are accepted', async (t) => {
   });
   t.after(() => s.kill());
   assert.equal((await request({ port: s.port, path: '/cache-healthcheck' })).status, 200);
-  const exit = await s.stop('SIGTERM');
+  const exit = await s.stop({ signal: 'SIGTERM' });
   assert.equal(exit.code, 0);
 });

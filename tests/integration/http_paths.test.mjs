@@ -26,7 +26,7 @@ test('upgrades outside /_ws/ and /socket.io/ get 404 naming the allowed prefixes
     assert.ok(res.body.includes('/_ws/'), `404 body for ${path} names /_ws/: ${JSON.stringify(res.body)}`);
     assert.ok(res.body.includes('/socket.io/'), `404 body for ${path} names /socket.io/: ${JSON.stringify(res.body)}`);
     // and the same through a real WebSocket client
-    await assert.rejects(RawClient.open(`${srv.url}${path}`), (e) => e instanceof UpgradeRefused && e.status === 404, `ws client on ${path}`);
+    await assert.rejects(RawClient.open(`${srv.wsUrl}${path}`), (e) => e instanceof UpgradeRefused && e.status === 404, `ws client on ${path}`);
   }
   // the server still serves afterwards
   assert.equal((await request({ port: srv.port, path: '/cache-healthcheck' })).status, 200);
@@ -48,7 +48,7 @@ test('each refused request is logged, nothing is logged per tick', async (t) => 
   assert.ok(srv.lines.length > before, 'a refused upgrade adds a log line');
 
   // A plain-stream client receives ~50 ticks in 1 s; the log must not grow with them.
-  const c = await RawClient.open(`${srv.url}/_ws/`);
+  const c = await RawClient.open(`${srv.wsUrl}/_ws/`);
   t.after(() => c.terminate());
   await c.next(2000);
   const afterOpen = srv.lines.length;

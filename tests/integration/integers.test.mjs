@@ -105,7 +105,7 @@ test('plain stream on /_ws/, /_ws/foo, /socket.io/, /socket.io/bar: digits only,
   const clients = [];
   const sinks = [];
   for (const p of paths) {
-    const c = await RawClient.open(`${srv.url}${p}`);
+    const c = await RawClient.open(`${srv.wsUrl}${p}`);
     t.after(() => c.terminate());
     const sink = newSink();
     collectPlain(c, sink);
@@ -154,10 +154,10 @@ async function takeAndClose(url, count) {
 
 test('the producer idles without clients and continues at last+1 (plain stream)', async (t) => {
   const srv = await withServer(t, { flags: { '--app': 'integers', '--tick-ms': '200' } });
-  const first = await takeAndClose(`${srv.url}/_ws/`, 3);
+  const first = await takeAndClose(`${srv.wsUrl}/_ws/`, 3);
   assertConsecutive(first, 'first client');
   await sleep(1000); // 5 ticks with nobody connected (time passing, not a synchronisation)
-  const second = await takeAndClose(`${srv.url}/_ws/`, 2);
+  const second = await takeAndClose(`${srv.wsUrl}/_ws/`, 2);
   assertConsecutive(second, 'second client');
   assert.equal(second[0], first.at(-1) + 1, `after idling: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
 });

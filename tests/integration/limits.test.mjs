@@ -52,7 +52,7 @@ test('--max-messages-per-second: a burst at the limit is served, one more closes
 
 test('--max-messages-per-second applies to the plain stream too', async (t) => {
   const srv = await withServer(t, { flags: { '--max-messages-per-second': '5' } });
-  const c = await RawClient.open(`${srv.url}/_ws/`);
+  const c = await RawClient.open(`${srv.wsUrl}/_ws/`);
   t.after(() => c.terminate());
   for (let i = 0; i < 10; i++) c.send('x').catch(() => {});
   assert.equal((await c.nextClose(5000)).code, 1008);
@@ -135,9 +135,9 @@ test('--max-connections: the next upgrade gets 503 with a reason; health checks 
   const srv = await withServer(t, { flags: { '--max-connections': '3' } });
   const held = [];
   t.after(() => { for (const c of held) c.terminate(); });
-  held.push(await RawClient.open(`${srv.url}/_ws/`));
+  held.push(await RawClient.open(`${srv.wsUrl}/_ws/`));
   held.push((await openEio(srv.port)).client);
-  held.push(await RawClient.open(`${srv.url}/socket.io/`));
+  held.push(await RawClient.open(`${srv.wsUrl}/socket.io/`));
   for (const path of ['/_ws/', `/socket.io/?${EIO_QUERY}`]) {
     const r = await request({ port: srv.port, path, upgrade: true });
     assert.equal(r.status, 503, path);
@@ -195,7 +195,7 @@ test('--handshake-timeout-ms: an incomplete request is dropped (slowloris), a co
   silent.on('error', () => {});
   await closed(silent);
 
-  const ok = await fetch(`${srv.httpBase}/cache-healthcheck`);
+  const ok = await fetch(`${srv.httpUrl}/cache-healthcheck`);
   assert.equal(ok.status, 200);
 });
 
@@ -361,7 +361,7 @@ test('--max-room-name-bytes: a room name at the limit joins, one byte longer is 
 
 test('--max-plain-message-bytes: the plain stream drops messages up to the limit and closes 1009 above it', async (t) => {
   const srv = await withServer(t, { flags: { '--max-plain-message-bytes': '4096' } });
-  const c = await RawClient.open(`${srv.url}/_ws/`);
+  const c = await RawClient.open(`${srv.wsUrl}/_ws/`);
   t.after(() => c.terminate());
   await c.send('x'.repeat(4096));
   assert.match(await c.nextText(3000), /^\d+$/);

@@ -65,7 +65,7 @@ test('the hint body is valid JSON naming transports: ["websocket"]', () => {
 test('a WebSocket client is refused before any 101 for polling and EIO=3', async (t) => {
   const srv = await withServer(t);
   for (const [query, code] of [['EIO=4&transport=polling', 0], ['EIO=3&transport=websocket', 5], ['EIO=4&transport=websocket&sid=abc', 1]]) {
-    await assert.rejects(RawClient.open(`${srv.url}/socket.io/?${query}`), (e) => {
+    await assert.rejects(RawClient.open(`${srv.wsUrl}/socket.io/?${query}`), (e) => {
       assert.ok(e instanceof UpgradeRefused, `${query}: ${e.message}`);
       assert.equal(e.status, 400, query);
       assert.equal(e.body, BODY[code], query);

@@ -31,7 +31,7 @@ for (const app of ['integers', 'echo']) {
     }
 
     const disconnected = once(sock, 'disconnect', 5000);
-    const exit = await srv.stop('SIGTERM', 5000);
+    const exit = await srv.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
     assert.equal(exit.code, 0);
     await disconnected;
     assert.equal(sock.connected, false);

@@ -81,7 +81,7 @@ test('--auth-token: Socket.IO CONNECT needs {token}; wrong or missing gets conne
   assert.equal(err.message, 'not authorized');
   custom.close();
 
-  assert.doesNotMatch(srv.logText(), new RegExp(token), 'the token never reaches the log');
+  assert.doesNotMatch(srv.log(), new RegExp(token), 'the token never reaches the log');
 });
 
 test('--auth-token: the plain stream takes ?token= or Authorization: Bearer, else 401 before any 101', async (t) => {
@@ -97,10 +97,10 @@ test('--auth-token: the plain stream takes ?token= or Authorization: Bearer, els
   const wrong = await request({ port: srv.port, path: '/_ws/?token=guess', upgrade: true });
   assert.equal(wrong.status, 401);
   assert.equal(wrong.body, 'invalid token\n');
-  const c = await RawClient.open(`${srv.url}/_ws/?token=${q}`);
+  const c = await RawClient.open(`${srv.wsUrl}/_ws/?token=${q}`);
   t.after(() => c.terminate());
   assert.match(await c.nextText(3000), /^\d+$/);
-  const log = srv.logText();
+  const log = srv.log();
   assert.doesNotMatch(log, /Secret/, 'the token never reaches the log');
   assert.match(log, /token=\*\*\*/);
 });
@@ -177,7 +177,7 @@ test('TLS: an untrusted certificate is refused by the client; plain HTTP on the 
   const r = await request({ port: srv.port, path: '/cache-healthcheck' });
   assert.equal(r.status, 400);
   assert.equal(r.body, 'This port speaks TLS only: use https:// or wss:// (plain HTTP is refused).\n');
-  await assert.rejects(RawClient.open(`${srv.url}/_ws/`), (e) => e instanceof UpgradeRefused && e.status === 400);
+  await assert.rejects(RawClient.open(`${srv.wsUrl}/_ws/`), (e) => e instanceof UpgradeRefused && e.status === 400);
   await srv.waitForLog(/plain HTTP on the TLS port -> 400/);
 
   // A client that starts a TLS handshake and stops is dropped at the handshake timeout.

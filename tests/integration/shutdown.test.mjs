@@ -14,8 +14,8 @@ for (const [signal, app] of [['SIGTERM', 'integers'], ['SIGINT', 'integers'], ['
     clients.push((await openEio(srv.port)).client); // no namespace joined
     if (app === 'echo') clients.push((await openSio(srv.port, { nsp: '/custom', readAuth: true })).client);
     else {
-      clients.push(await RawClient.open(`${srv.url}/_ws/`));
-      clients.push(await RawClient.open(`${srv.url}/socket.io/bar`));
+      clients.push(await RawClient.open(`${srv.wsUrl}/_ws/`));
+      clients.push(await RawClient.open(`${srv.wsUrl}/socket.io/bar`));
     }
     for (const c of clients) t.after(() => c.terminate());
     const sock = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false, timeout: 3000 });
@@ -24,7 +24,7 @@ for (const [signal, app] of [['SIGTERM', 'integers'], ['SIGINT', 'integers'], ['
     const disconnected = new Promise((resolve) => sock.once('disconnect', resolve));
 
     const closes = clients.map((c) => c.nextClose(5000));
-    const exit = await srv.stop(signal, 5000);
+    const exit = await srv.stop({ signal, timeoutMs: 5000 });
     assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
     assert.equal(exit.signal, null);
     assert.ok(exit.elapsedMs < 5000);
@@ -39,6 +39,6 @@ for (const [signal, app] of [['SIGTERM', 'integers'], ['SIGINT', 'integers'], ['
 
 test('SIGTERM with no client: exit code 0 within 5 s', async (t) => {
   const srv = await withServer(t);
-  const exit = await srv.stop('SIGTERM', 5000);
+  const exit = await srv.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
   assert.deepEqual([exit.code, exit.signal], [0, null]);
 });

@@ -1,6 +1,6 @@
 // Origin check, plain-stream token, constant-time comparison, and the safe
 // display of request text in bodies and logs.
-#include "server/admission.hpp"
+#include "server/http/admission.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // parse_args / help_text: defaults, every flag, the PORT variable and every
 // way a value can be wrong. Pure: the environment is passed in, nothing is read.
-#include "server/config.hpp"
+#include "server/core/config.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // Calls come from the test's one thread, as on a connection strand.
 #pragma once
 
-#include "server/connection.hpp"
+#include "server/core/connection.hpp"
 
 #include <cstddef>
 #include <functional>

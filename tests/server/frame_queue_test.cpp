@@ -1,4 +1,4 @@
-#include "server/frame_queue.hpp"
+#include "server/websocket/frame_queue.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -15,8 +15,8 @@
 
 using beastio::server::close_cause;
 using beastio::server::connect_error;
-using beastio::server::io_limits;
-using beastio::server::io_server;
+using beastio::server::sio_limits;
+using beastio::server::sio_server;
 using beastio::server::middleware_next;
 using beastio::server::socket_ptr;
 using beastio::test::cause_name;
@@ -25,7 +25,7 @@ using beastio::test::sio_conn;
 namespace json = beastio::json;
 
 TEST_CASE("middleware: runs in order, server-wide first, and all passing gives the CONNECT reply", "[middleware]") {
-    io_server io;
+    sio_server io;
     std::vector<std::string> order;
     io.use([&](const socket_ptr&, const middleware_next& next) { order.push_back("io"); next(); });
     auto& root = io.of("/");
@@ -39,7 +39,7 @@ TEST_CASE("middleware: runs in order, server-wide first, and all passing gives t
 }
 
 TEST_CASE("middleware: refusing sends CONNECT_ERROR with message and data and the connection stays", "[middleware]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     io.of("/admin").use([](const socket_ptr& s, const middleware_next& next) {
         const json::value* role = s->auth().find("role");
@@ -66,7 +66,7 @@ TEST_CASE("middleware: refusing sends CONNECT_ERROR with message and data and th
 }
 
 TEST_CASE("middleware: next() may come later, and meanwhile the namespace is not joined", "[middleware]") {
-    io_server io;
+    sio_server io;
     std::vector<middleware_next> held;
     io.of("/").use([&](const socket_ptr&, const middleware_next& next) { held.push_back(next); });
     sio_conn c(io);
@@ -107,7 +107,7 @@ TEST_CASE("middleware: next() may come later, and meanwhile the namespace is not
 }
 
 TEST_CASE("middleware: a socket may join rooms in middleware, and a refusal leaves them", "[middleware]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     bool refuse = true;
     root.use([&](const socket_ptr& s, const middleware_next& next) {
@@ -126,7 +126,7 @@ TEST_CASE("middleware: a socket may join rooms in middleware, and a refusal leav
 }
 
 TEST_CASE("middleware: one that throws closes the connection with handler_error", "[middleware]") {
-    io_server io;
+    sio_server io;
     io.of("/").use([](const socket_ptr&, const middleware_next&) { throw std::runtime_error("database down"); });
     sio_conn c(io);
     REQUIRE_FALSE(c.text("0"));
@@ -136,8 +136,8 @@ TEST_CASE("middleware: one that throws closes the connection with handler_error"
 }
 
 TEST_CASE("limits: namespaces per connection (--max-namespaces)", "[limits]") {
-    io_server io;
-    io_limits l;
+    sio_server io;
+    sio_limits l;
     l.max_namespaces = 2;
     io.set_limits(l);
     io.of("/");
@@ -157,8 +157,8 @@ TEST_CASE("limits: namespaces per connection (--max-namespaces)", "[limits]") {
 }
 
 TEST_CASE("limits: rooms per socket (--max-rooms-per-socket)", "[limits]") {
-    io_server io;
-    io_limits l;
+    sio_server io;
+    sio_limits l;
     l.max_rooms_per_socket = 3;
     io.set_limits(l);
     auto& root = io.of("/");
@@ -181,7 +181,7 @@ TEST_CASE("rooms: a join after the socket left its namespace changes nothing (jo
     // The race: a thread checks the socket is connected, the connection ends
     // and the socket leaves every room, then the join lands. Before the fix
     // that left a room entry behind for a socket that no longer exists.
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     socket_ptr s;
     {
@@ -200,7 +200,7 @@ TEST_CASE("rooms: a join after the socket left its namespace changes nothing (jo
 }
 
 TEST_CASE("rooms: joins from another thread racing the disconnect leave no room behind", "[limits]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     for (int round = 0; round < 3000; ++round) {
         auto c = std::make_unique<sio_conn>(io);
@@ -223,7 +223,7 @@ TEST_CASE("rooms: joins from another thread racing the disconnect leave no room 
 }
 
 TEST_CASE("handlers that throw close only their own connection with handler_error", "[limits]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     root.on_connection([](const socket_ptr& s) {
         s->on("boom", [](const socket_ptr&, json::array&, const beastio::server::ack_sender&) {
@@ -249,7 +249,7 @@ TEST_CASE("handlers that throw close only their own connection with handler_erro
 }
 
 TEST_CASE("a connection handler or an ack callback that throws closes its connection", "[limits]") {
-    io_server io;
+    sio_server io;
     SECTION("connection handler") {
         io.of("/").on_connection([](const socket_ptr&) { throw std::logic_error("bad setup"); });
         sio_conn c(io);
@@ -282,7 +282,7 @@ TEST_CASE("a connection handler or an ack callback that throws closes its connec
 }
 
 TEST_CASE("a binary packet whose attachments exceed the limit closes as too big", "[limits]") {
-    io_server io;
+    sio_server io;
     io.of("/");
     beastio::sio::decode_options o;
     o.max_packet_bytes = 100;
@@ -298,7 +298,7 @@ TEST_CASE("a binary packet whose attachments exceed the limit closes as too big"
 }
 
 TEST_CASE("the amplification packet closes only its own connection, with decode_error", "[limits]") {
-    io_server io;
+    sio_server io;
     io.of("/").on_connection([](const socket_ptr& s) {
         s->on("message", [](const socket_ptr& self, json::array& args, const beastio::server::ack_sender&) {
             self->emit("message-back", args);
@@ -317,8 +317,8 @@ TEST_CASE("the amplification packet closes only its own connection, with decode_
 }
 
 TEST_CASE("limits: room names longer than --max-room-name-bytes are refused", "[limits]") {
-    io_server io;
-    io_limits l;
+    sio_server io;
+    sio_limits l;
     l.max_room_name_bytes = 8;
     io.set_limits(l);
     auto& root = io.of("/");
@@ -354,7 +354,7 @@ private:
 TEST_CASE("a CONNECT whose reply closes the connection does not leave a socket in the namespace", "[limits]") {
     // Found in review: a client that filled its send queue and then sent a
     // CONNECT left a finished socket in the namespace forever.
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     bool handler_ran = false;
     root.on_connection([&](const socket_ptr&) { handler_ran = true; });

@@ -1,7 +1,7 @@
 // connection_set and plain_hub with fake connections: membership, shared
 // broadcast buffers, expired members, close_all and the presence callback.
 #include "fake_connection.hpp"
-#include "server/hub.hpp"
+#include "server/websocket/plain_endpoint.hpp"
 
 #include <catch2/catch.hpp>
 

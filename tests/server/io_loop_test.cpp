@@ -1,5 +1,5 @@
 // run_loop: an exception escaping a handler does not end the I/O thread.
-#include "server/io_loop.hpp"
+#include "server/core/io_loop.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// The application API (io_server, namespace_, socket, broadcast_op) seen
+// The application API (sio_server, sio_namespace, socket, sio_broadcast) seen
 // through fake connections: server acks, rooms, shared broadcast buffers,
 // reserved names, server-side disconnect and the end of a connection.
 #include "sio_fixture.hpp"
@@ -13,9 +13,9 @@
 #include <vector>
 
 using beastio::server::ack_sender;
-using beastio::server::io_server;
+using beastio::server::sio_server;
 using beastio::server::make_frame;
-using beastio::server::namespace_;
+using beastio::server::sio_namespace;
 using beastio::server::socket_ptr;
 using beastio::test::cause_name;
 using beastio::test::js;
@@ -27,11 +27,11 @@ namespace {
 
 // Connects n clients to nsp and returns their sockets, in connection order.
 struct crowd {
-    io_server& io;
+    sio_server& io;
     std::vector<std::unique_ptr<sio_conn>> conns;
     std::vector<socket_ptr> sockets;
 
-    crowd(io_server& server, std::size_t n, const std::string& nsp = "/") : io(server) {
+    crowd(sio_server& server, std::size_t n, const std::string& nsp = "/") : io(server) {
         for (std::size_t i = 0; i < n; ++i) {
             conns.push_back(std::make_unique<sio_conn>(io));
             const std::string sid = conns.back()->connect(nsp);
@@ -68,10 +68,10 @@ struct crowd {
 
 }  // namespace
 
-TEST_CASE("io_server: of() creates once, find() never creates", "[io]") {
-    io_server io;
+TEST_CASE("sio_server: of() creates once, find() never creates", "[io]") {
+    sio_server io;
     CHECK(io.find("/") == nullptr);
-    namespace_& a = io.of("/chat");
+    sio_namespace& a = io.of("/chat");
     CHECK(&io.of("/chat") == &a);
     CHECK(io.find("/chat") == &a);
     CHECK(a.name() == "/chat");
@@ -79,8 +79,8 @@ TEST_CASE("io_server: of() creates once, find() never creates", "[io]") {
     CHECK(io.find("/chat/") == nullptr);
 }
 
-TEST_CASE("socket::emit_with_ack: ids from 0 per socket, the client's ACK runs the callback once", "[io]") {
-    io_server io;
+TEST_CASE("sio_socket::emit_with_ack: ids from 0 per socket, the client's ACK runs the callback once", "[io]") {
+    sio_server io;
     io.of("/");
     io.of("/custom");
     crowd root(io, 1, "/");
@@ -135,7 +135,7 @@ TEST_CASE("socket::emit_with_ack: ids from 0 per socket, the client's ACK runs t
 }
 
 TEST_CASE("rooms: to, except, join and leave choose the recipients, sharing one buffer", "[io]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     crowd cr(io, 3);
     const auto& s = cr.sockets;
@@ -169,7 +169,7 @@ TEST_CASE("rooms: to, except, join and leave choose the recipients, sharing one 
 }
 
 TEST_CASE("rooms: a disconnected socket receives nothing and leaves its rooms", "[io]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     crowd cr(io, 3);
     for (const auto& s : cr.sockets) s->join("room");
@@ -194,7 +194,7 @@ TEST_CASE("rooms: a disconnected socket receives nothing and leaves its rooms", 
 }
 
 TEST_CASE("broadcasts: a binary emit shares the header and the attachment buffers", "[io]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/chat");
     crowd cr(io, 2, "/chat");
     CHECK(root.emit("blob", json::array{json::binary{std::string("\x00\xff", 2)}, "t"}) == 2);
@@ -210,8 +210,8 @@ TEST_CASE("broadcasts: a binary emit shares the header and the attachment buffer
     CHECK(t0[2].data == t1[2].data);
 }
 
-TEST_CASE("namespace_::broadcast_frame queues the given buffer itself for every socket", "[io]") {
-    io_server io;
+TEST_CASE("sio_namespace::broadcast_frame queues the given buffer itself for every socket", "[io]") {
+    sio_server io;
     auto& root = io.of("/");
     io.of("/other");
     crowd cr(io, 3);
@@ -230,7 +230,7 @@ TEST_CASE("namespace_::broadcast_frame queues the given buffer itself for every 
 }
 
 TEST_CASE("reserved event names are refused by every emit", "[io]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     crowd cr(io, 1);
     const auto& s = cr.sockets[0];
@@ -248,7 +248,7 @@ TEST_CASE("reserved event names are refused by every emit", "[io]") {
 }
 
 TEST_CASE("close_all: every socket of the connection disconnects with the reason and leaves", "[io]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     auto& custom = io.of("/custom");
     std::vector<std::string> log;
@@ -287,7 +287,7 @@ TEST_CASE("close_all: every socket of the connection disconnects with the reason
 }
 
 TEST_CASE("socket::disconnect: sends DISCONNECT, runs the handlers, and the client may rejoin", "[io]") {
-    io_server io;
+    sio_server io;
     auto& custom = io.of("/custom");
     std::vector<std::string> reasons;
     custom.on_connection([&](const socket_ptr& s) {
@@ -313,7 +313,7 @@ TEST_CASE("socket::disconnect: sends DISCONNECT, runs the handlers, and the clie
 }
 
 TEST_CASE("acks and emits to a socket whose connection is gone are dropped", "[io]") {
-    io_server io;
+    sio_server io;
     ack_sender kept;
     io.of("/").on_connection([&](const socket_ptr& s) {
         s->on("later", [&](const socket_ptr&, json::array&, const ack_sender& ack) { kept = ack; });
@@ -329,11 +329,11 @@ TEST_CASE("acks and emits to a socket whose connection is gone are dropped", "[i
     CHECK(io.of("/").size() == 0);
 }
 
-TEST_CASE("socket::emit_with_ack: outstanding acknowledgements are bounded", "[io]") {
+TEST_CASE("sio_socket::emit_with_ack: outstanding acknowledgements are bounded", "[io]") {
     const std::size_t limit = GENERATE(as<std::size_t>{}, 1, 3, 1024);
     INFO("--max-pending-acks " << limit);
-    io_server io;
-    beastio::server::io_limits limits;
+    sio_server io;
+    beastio::server::sio_limits limits;
     limits.max_pending_acks = limit;
     io.set_limits(limits);
     io.of("/");

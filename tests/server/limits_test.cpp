@@ -1,9 +1,9 @@
 // The pure pieces behind the connection limits: the message rate limiter,
 // the log throttle, the frame queue's byte count and the connection slot.
-#include "server/context.hpp"
-#include "server/frame_queue.hpp"
-#include "server/log.hpp"
-#include "server/rate_limit.hpp"
+#include "server/websocket/context.hpp"
+#include "server/websocket/frame_queue.hpp"
+#include "server/core/log.hpp"
+#include "server/websocket/rate_limit.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // decide(): every path rule of the router, as rows of (request -> route),
 // with the exact status, content type and body of every refusal.
-#include "server/router.hpp"
+#include "server/http/router.hpp"
 
 #include <catch2/catch.hpp>
 

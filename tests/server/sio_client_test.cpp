@@ -11,7 +11,7 @@
 
 using beastio::server::ack_sender;
 using beastio::server::close_cause;
-using beastio::server::io_server;
+using beastio::server::sio_server;
 using beastio::server::socket_ptr;
 using beastio::test::cause_name;
 using beastio::test::is_id_char;
@@ -21,7 +21,7 @@ using beastio::test::sio_conn;
 namespace json = beastio::json;
 
 TEST_CASE("sio_client: CONNECT to / is answered 40{sid} with a fresh 20-char id", "[sio_client]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     sio_conn c(io);
     CHECK_FALSE(c.sio.joined_any());
@@ -49,7 +49,7 @@ TEST_CASE("sio_client: CONNECT to / is answered 40{sid} with a fresh 20-char id"
 }
 
 TEST_CASE("sio_client: CONNECT with auth and to a custom namespace", "[sio_client]") {
-    io_server io;
+    sio_server io;
     io.of("/");
     io.of("/custom");
     std::vector<std::string> auths;
@@ -74,7 +74,7 @@ TEST_CASE("sio_client: CONNECT with auth and to a custom namespace", "[sio_clien
 }
 
 TEST_CASE("sio_client: CONNECT to an unknown namespace gets CONNECT_ERROR and the connection stays", "[sio_client]") {
-    io_server io;
+    sio_server io;
     io.of("/");
     sio_conn c(io);
 
@@ -93,7 +93,7 @@ TEST_CASE("sio_client: CONNECT to an unknown namespace gets CONNECT_ERROR and th
 }
 
 TEST_CASE("sio_client: with no namespace at all even / is unknown", "[sio_client]") {
-    io_server io;
+    sio_server io;
     sio_conn c(io);
     REQUIRE_FALSE(c.text("0"));
     REQUIRE(c.frames() == 1);
@@ -136,7 +136,7 @@ TEST_CASE("sio_client: packets not allowed in the current state close with inval
     for (const auto& b : r.before) trail += b + " | ";
     INFO("after " << trail << "packet '" << r.packet << "'");
 
-    io_server io;
+    sio_server io;
     io.of("/");
     io.of("/custom");
     sio_conn c(io);
@@ -180,7 +180,7 @@ TEST_CASE("sio_client: malformed packets close with decode_error", "[sio_client]
         {"51-[\"x\",{\"_placeholder\":true,\"num\":1}]"},  // the placeholder index is checked once complete
     }));
     INFO("packet '" << r.packet << "'" << (r.binary ? " (binary)" : ""));
-    io_server io;
+    sio_server io;
     io.of("/");
     io.of("/custom");
     sio_conn c(io);
@@ -193,7 +193,7 @@ TEST_CASE("sio_client: malformed packets close with decode_error", "[sio_client]
 }
 
 TEST_CASE("sio_client: a text packet while attachments are pending is a decode error", "[sio_client]") {
-    io_server io;
+    sio_server io;
     io.of("/");
     sio_conn c(io);
     c.connect();
@@ -203,7 +203,7 @@ TEST_CASE("sio_client: a text packet while attachments are pending is a decode e
 }
 
 TEST_CASE("sio_client: DISCONNECT leaves the namespace quietly and runs the disconnect handlers", "[sio_client]") {
-    io_server io;
+    sio_server io;
     auto& root = io.of("/");
     std::vector<std::string> reasons;
     root.on_connection([&](const socket_ptr& s) {
@@ -228,7 +228,7 @@ TEST_CASE("sio_client: DISCONNECT leaves the namespace quietly and runs the disc
 }
 
 TEST_CASE("sio_client: the CONNECT reply precedes what the connection handler emits", "[sio_client]") {
-    io_server io;
+    sio_server io;
     io.of("/").on_connection([](const socket_ptr& s) {
         s->emit("auth", json::array{s->auth()});
         s->emit("hello");
@@ -249,7 +249,7 @@ TEST_CASE("sio_client: the CONNECT reply precedes what the connection handler em
 }
 
 TEST_CASE("sio_client: a connection handler that disconnects stops the later handlers", "[sio_client]") {
-    io_server io;
+    sio_server io;
     int later = 0;
     io.of("/").on_connection([](const socket_ptr& s) { s->disconnect(); });
     io.of("/").on_connection([&](const socket_ptr&) { ++later; });
@@ -263,7 +263,7 @@ TEST_CASE("sio_client: a connection handler that disconnects stops the later han
 }
 
 TEST_CASE("sio_client: event handlers get the arguments without the name and ack once", "[sio_client]") {
-    io_server io;
+    sio_server io;
     std::vector<std::string> seen;     // "<name>: <args> wanted=<bool>"
     ack_sender kept;
     io.of("/").on_connection([&](const socket_ptr& s) {
@@ -321,7 +321,7 @@ TEST_CASE("sio_client: event handlers get the arguments without the name and ack
 }
 
 TEST_CASE("sio_client: acks in a custom namespace carry it", "[sio_client]") {
-    io_server io;
+    sio_server io;
     io.of("/admin").on_connection([](const socket_ptr& s) {
         s->on("foo", [](const socket_ptr&, json::array&, const ack_sender& ack) { ack(json::array{"bar"}); });
     });
@@ -339,7 +339,7 @@ TEST_CASE("sio_client: a handler may disconnect its own socket (its captures sta
     static std::weak_ptr<int> probe;
     static bool alive_after_disconnect = false;
     alive_after_disconnect = false;
-    io_server io;
+    sio_server io;
     io.of("/").on_connection([](const socket_ptr& s) {
         auto token = std::make_shared<int>(42);
         probe = token;
@@ -359,7 +359,7 @@ TEST_CASE("sio_client: a handler may disconnect its own socket (its captures sta
 }
 
 TEST_CASE("sio_client: binary events are reassembled and binary replies are one unit of frames", "[sio_client]") {
-    io_server io;
+    sio_server io;
     int calls = 0;
     std::vector<std::string> received;
     const auto setup = [&](const socket_ptr& s) {

@@ -7,8 +7,8 @@
 #include "fake_connection.hpp"
 #include "protocol/json.hpp"
 #include "protocol/socketio/packet.hpp"
-#include "server/io.hpp"
-#include "server/sio_client.hpp"
+#include "server/socketio/sio_server.hpp"
+#include "server/socketio/sio_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -61,7 +61,7 @@ inline bool is_id_char(char c) {
 
 class sio_conn {
 public:
-    explicit sio_conn(server::io_server& io, sio::decode_options options = {})
+    explicit sio_conn(server::sio_server& io, sio::decode_options options = {})
         : conn(std::make_shared<fake_connection>()), sio(io, conn, std::move(options)) {}
     ~sio_conn() { sio.close_all("transport close"); }  // as the session does when it ends
     sio_conn(const sio_conn&) = delete;

@@ -1,6 +1,6 @@
 // open_static_file over a real temporary directory: index, nested files,
 // missing files, and every way out of the root (.., backslash, NUL, symlinks).
-#include "server/static_files.hpp"
+#include "server/http/static_files.hpp"
 
 #include <catch2/catch.hpp>
 

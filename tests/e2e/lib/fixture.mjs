@@ -1,26 +1,16 @@
-// Shared fixture for the end-to-end tests: spawn the real server, wait for its
-// "listening on" line, run helper processes with bounded time, always clean up.
+// The end-to-end tests' helpers on top of the shared fixture
+// (tests/lib/fixture.mjs, which starts every server): helper processes
+// with bounded time, the pinned npm packages, integer collection.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import * as fixture from '../../lib/fixture.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The repository root (BEASTIO_SOURCE_DIR, or found from this file). */
-export const SOURCE_DIR = path.resolve(process.env.BEASTIO_SOURCE_DIR || path.join(here, '..', '..', '..'));
+export { SOURCE_DIR, freePort, sleep } from '../../lib/fixture.mjs';
+const { SOURCE_DIR, track } = fixture;
 export const CLIENTS_DIR = path.join(SOURCE_DIR, 'clients');
-
-/** The server executable: BEASTIO_BIN, or the default build tree. */
-export function serverBinary() {
-  const bin = process.env.BEASTIO_BIN || path.join(SOURCE_DIR, 'build', 'server', 'beastio');
-  if (!fs.existsSync(bin)) {
-    throw new Error(`server binary not found at ${bin}: build it, or set BEASTIO_BIN`);
-  }
-  return bin;
-}
 
 /** Where screenshots and logs go: BEASTIO_ARTIFACT_DIR, or the working directory. */
 export function artifactDir() {
@@ -29,39 +19,7 @@ export function artifactDir() {
   return dir;
 }
 
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-function track(child) {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  return child;
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `probe` (sync or async) until it returns a truthy value; bounded. */
+/** Polls `probe` (sync or async) until it returns a truthy value, which it resolves with; bounded. */
 export async function waitFor(probe, { timeoutMs = 10000, intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
@@ -75,7 +33,7 @@ export async function waitFor(probe, { timeoutMs = 10000, intervalMs = 50, what 
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
     }
-    await sleep(intervalMs);
+    await fixture.sleep(intervalMs);
   }
 }
 
@@ -94,60 +52,12 @@ function waitExit(child, timeoutMs) {
 }
 
 /**
- * Starts the server on 127.0.0.1. Options: port (0 = ephemeral, null = no
- * --port flag, e.g. to test the PORT variable), tickMs,
- * args (extra flags), env (extra variables), startTimeoutMs.
- * Returns { port, httpUrl, wsUrl, child, log(), stop() }.
+ * Starts beastio on 127.0.0.1 (the shared fixture's ServerProcess). Options:
+ * port (0 = ephemeral, null = no --port flag, e.g. to test the PORT
+ * variable), tickMs, args (extra flags), env (extra variables), startTimeoutMs.
  */
-export async function startServer({ port = 0, tickMs = 20, args = [], env = {}, startTimeoutMs = 10000 } = {}) {
-  const bin = serverBinary();
-  const argv = ['--address', '127.0.0.1', ...(port === null ? [] : ['--port', String(port)]), '--tick-ms', String(tickMs), ...args];
-  const child = track(spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
-  let output = '';
-  const collect = (chunk) => {
-    output += chunk.toString();
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-
-  let listening;
-  try {
-    listening = await waitFor(
-      () => {
-        const m = output.match(/listening on (\S+):(\d+)/);
-        if (m) return { address: m[1], port: Number(m[2]) };
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`server exited early (${child.exitCode ?? child.signalCode})`);
-        }
-        return null;
-      },
-      { timeoutMs: startTimeoutMs, intervalMs: 20, what: '"listening on" from the server' },
-    );
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${err.message}\n--- server output (${bin} ${argv.join(' ')}) ---\n${output}`);
-  }
-
-  const server = {
-    port: listening.port,
-    httpUrl: `http://127.0.0.1:${listening.port}`,
-    wsUrl: `ws://127.0.0.1:${listening.port}`,
-    child,
-    log: () => output,
-    /**
-     * Sends `signal` (SIGTERM by default) and waits for the exit; SIGKILL
-     * after timeoutMs. Returns {code, signal, killed}.
-     */
-    async stop({ signal = 'SIGTERM', timeoutMs = 5000 } = {}) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const result = await waitExit(child, timeoutMs);
-      if (result) return { ...result, killed: false };
-      child.kill('SIGKILL');
-      const forced = await waitExit(child, 2000);
-      return { ...(forced ?? { code: null, signal: 'SIGKILL' }), killed: true };
-    },
-  };
-  return server;
+export function startServer({ port = 0, tickMs = 20, args = [], env = {}, startTimeoutMs = 10000 } = {}) {
+  return fixture.startServer({ port, flags: { '--tick-ms': tickMs }, args, env, timeoutMs: startTimeoutMs });
 }
 
 /**

@@ -1,0 +1,64 @@
+// The Socket.IO side of one connection: namespaces joined, CONNECT through the
+// middleware chain, packet dispatch, binary reassembly. No Beast: it talks to
+// the connection through the connection interface and is driven by the
+// session on the connection strand.
+#pragma once
+
+#include "protocol/socketio/packet.hpp"
+#include "server/core/connection.hpp"
+#include "server/socketio/sio_server.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace beastio::server {
+
+class sio_client {
+public:
+    // options bounds what one connection's reassembler may hold.
+    sio_client(sio_server& io, std::weak_ptr<connection> conn, sio::decode_options options);
+
+    // Each returns the cause when the connection must close, nullopt otherwise.
+    std::optional<close_cause> on_text(std::string_view text);
+    std::optional<close_cause> on_binary(std::string bytes);
+
+    // Why the last call asked to close the connection (for the log).
+    const std::string& last_error() const { return last_error_; }
+
+    // True while at least one namespace is joined.
+    bool joined_any();
+    // True while a binary packet waits for attachments.
+    bool binary_pending() const { return reassembler_.pending(); }
+
+    // The connection ended: every socket disconnects with this reason, and
+    // CONNECTs still in their middleware are dropped.
+    void close_all(std::string_view reason);
+
+private:
+    std::optional<close_cause> handle(sio::packet& p);
+    std::optional<close_cause> refuse(close_cause c, std::string why);
+    std::optional<close_cause> on_connect(sio::packet& p);
+    std::optional<close_cause> decode_failed(const error_info<sio::errc>& e);
+    socket_ptr joined(const std::string& nsp);
+    void send(const sio::packet& p);
+    void send_connect_error(const std::string& nsp, const connect_error& err);
+
+    // The CONNECT of s waits for middleware number index (io's, then the namespace's).
+    void run_middlewares(const socket_ptr& s, sio_namespace& nsp, std::size_t index);
+    void complete_connect(const socket_ptr& s, sio_namespace& nsp);
+    void refuse_connect(const socket_ptr& s, sio_namespace& nsp, const connect_error& err);
+    bool is_pending(const socket_ptr& s, const sio_namespace& nsp) const;
+
+    sio_server& io_;
+    std::weak_ptr<connection> conn_;
+    sio::reassembler reassembler_;
+    std::map<std::string, socket_ptr, std::less<>> sockets_;  // by namespace
+    std::map<std::string, socket_ptr, std::less<>> pending_;  // CONNECTs in their middleware, by namespace
+    std::string last_error_;
+    bool closed_ = false;
+};
+
+}  // namespace beastio::server

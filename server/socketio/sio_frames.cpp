@@ -1,0 +1,18 @@
+#include "server/socketio/sio_frames.hpp"
+
+namespace beastio::server {
+
+std::vector<out_frame> to_frames(sio::encoded&& e) {
+    std::vector<out_frame> frames;
+    frames.reserve(1 + e.attachments.size());
+    frames.push_back({make_frame(std::move(e.text)), false});
+    for (auto& a : e.attachments) frames.push_back({std::move(a), true});  // shared, not copied
+    return frames;
+}
+
+void deliver_frames(connection& c, const std::vector<out_frame>& frames) {
+    if (frames.size() == 1) c.deliver(frames.front());
+    else c.deliver(frames);
+}
+
+}  // namespace beastio::server

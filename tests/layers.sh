@@ -1,0 +1,36 @@
+#!/bin/sh
+# The floors of server/ (docs/architecture.md), checked mechanically: a file
+# includes only files of its own floor or of the floors below it, and
+# protocol/ includes nothing of server/ and no Boost.
+#   core < socketio < engineio < websocket < http < server.{hpp,cpp}
+# Usage: layers.sh SOURCE_DIR
+set -eu
+root=$1
+rank() {
+  case $1 in
+    protocol/*) echo 0 ;;
+    server/core/*) echo 1 ;;
+    server/socketio/*) echo 2 ;;
+    server/engineio/*) echo 3 ;;
+    server/websocket/*) echo 4 ;;
+    server/http/*) echo 5 ;;
+    server/*) echo 6 ;;
+    examples/*) echo 7 ;;
+    *) echo 99 ;;
+  esac
+}
+bad=0
+cd "$root"
+for f in $(find protocol server examples -name '*.hpp' -o -name '*.cpp' | sort); do
+  mine=$(rank "$f")
+  for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+    theirs=$(rank "$inc")
+    if [ "$theirs" -gt "$mine" ]; then
+      echo "$f includes $inc: a floor above its own" >&2
+      bad=1
+    fi
+  done
+done
+if grep -rnE '#[[:space:]]*include[[:space:]]*[<"]boost/' protocol >&2; then bad=1; fi
+[ "$bad" -eq 0 ] && echo "every include goes down or sideways"
+exit "$bad"
