@@ -19,7 +19,8 @@ function collectSio(client, sink) {
   (async () => {
     for (;;) {
       let f;
-      try { f = await client.next(5000); } catch { return; }
+      // A quiet spell (a loaded machine) is not the end; the close is.
+      try { f = await client.next(5000); } catch { if (client.isClosed) return; continue; }
       const m = f.type === 'text' && /^42\["integer",(\d+)\]$/.exec(f.data);
       if (!m) { sink.bad.push(f); continue; }
       sink.values.push(Number(m[1]));
@@ -32,7 +33,8 @@ function collectPlain(client, sink) {
   (async () => {
     for (;;) {
       let f;
-      try { f = await client.next(5000); } catch { return; }
+      // A quiet spell (a loaded machine) is not the end; the close is.
+      try { f = await client.next(5000); } catch { if (client.isClosed) return; continue; }
       if (f.type === 'text' && /^\d+$/.test(f.data)) sink.values.push(Number(f.data));
       else sink.bad.push(f);
     }
@@ -48,7 +50,7 @@ test('50 socket.io-client clients receive identical gap-free sequences', async (
   t.after(() => early.client.terminate());
   const ref = newSink();
   collectSio(early.client, ref);
-  await waitUntil(() => ref.values.length >= 5, 3000, 'first integers');
+  await waitUntil(() => ref.values.length >= 5, 15000, 'first integers');
   const seenBeforeClients = ref.values.at(-1);
 
   const N = 50;
@@ -68,11 +70,11 @@ test('50 socket.io-client clients receive identical gap-free sequences', async (
     s.once('connect_error', reject);
   })));
   // everyone receives at least 20 more ticks (1 s at 50 ms)
-  await waitUntil(() => seqs.every((q) => q.length >= 20), 10000, '20 integers on every client');
+  await waitUntil(() => seqs.every((q) => q.length >= 20), 30000, '20 integers on every client');
   for (const s of sockets) s.close();
   // The reference client has received everything the others did.
   const lastSeen = Math.max(...seqs.map((q) => q.at(-1)));
-  await waitUntil(() => ref.values.length > 0 && ref.values.at(-1) >= lastSeen, 10000, 'the reference client to catch up');
+  await waitUntil(() => ref.values.length > 0 && ref.values.at(-1) >= lastSeen, 30000, 'the reference client to catch up');
   const refSeq = ref.values.slice();
   assert.deepEqual(ref.bad, [], 'reference client frames are all 42["integer",N]');
   assertConsecutive(refSeq, 'reference client');
@@ -99,7 +101,7 @@ test('plain stream on /_ws/, /_ws/foo, /socket.io/, /socket.io/bar: digits only,
   t.after(() => early.client.terminate());
   const ref = newSink();
   collectSio(early.client, ref);
-  await waitUntil(() => ref.values.length >= 3, 3000, 'first integers');
+  await waitUntil(() => ref.values.length >= 3, 15000, 'first integers');
 
   const paths = ['/_ws/', '/_ws/foo', '/socket.io/', '/socket.io/bar', '/socket.io/?foo=bar'];
   const clients = [];
@@ -114,10 +116,10 @@ test('plain stream on /_ws/, /_ws/foo, /socket.io/, /socket.io/bar: digits only,
   }
   // what plain clients send is ignored
   for (const c of clients) { await c.send('hello'); await c.send('40'); await c.send(Buffer.from([1, 2])); await c.send('2'); }
-  await waitUntil(() => sinks.every((s) => s.values.length >= 20), 8000, '20 integers on every plain client');
+  await waitUntil(() => sinks.every((s) => s.values.length >= 20), 30000, '20 integers on every plain client');
   for (const c of clients) assert.equal(c.isClosed, false);
   const lastSeen = Math.max(...sinks.map((s) => s.values.at(-1)));
-  await waitUntil(() => ref.values.at(-1) >= lastSeen, 10000, 'the reference client to catch up');
+  await waitUntil(() => ref.values.at(-1) >= lastSeen, 30000, 'the reference client to catch up');
   const refSeq = ref.values.slice();
   assertConsecutive(refSeq, 'reference');
   const refIndex = new Map(refSeq.map((v, i) => [v, i]));

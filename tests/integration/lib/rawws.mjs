@@ -5,8 +5,9 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 
 // One frame. payload: Buffer or string. opts: {fin, opcode, mask, rsv, length}
-// (length overrides the header's length field to lie about the payload size).
-export function frame(payload, { fin = true, opcode = 1, mask = true, rsv = 0, length } = {}) {
+// (length overrides the header's length field to lie about the payload size;
+// key, a 4-byte Buffer, fixes the mask, so that many frames are cheap to build).
+export function frame(payload, { fin = true, opcode = 1, mask = true, rsv = 0, length, key: fixedKey } = {}) {
   const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
   const len = length ?? data.length;
   const head = [((fin ? 0x80 : 0) | (rsv << 4) | opcode) & 0xff];
@@ -22,7 +23,7 @@ export function frame(payload, { fin = true, opcode = 1, mask = true, rsv = 0, l
     ext.writeBigUInt64BE(BigInt(len));
   }
   if (!mask) return Buffer.concat([Buffer.from(head), ext, data]);
-  const key = crypto.randomBytes(4);
+  const key = fixedKey ?? crypto.randomBytes(4);
   const masked = Buffer.alloc(data.length);
   for (let i = 0; i < data.length; i++) masked[i] = data[i] ^ key[i & 3];
   return Buffer.concat([Buffer.from(head), ext, key, masked]);
@@ -105,4 +106,15 @@ export async function until(c, pred, timeoutMs = 5000, what = 'condition') {
       c._waiters.push(() => { clearTimeout(timer); res(); });
     });
   }
+}
+
+// One message of `count` fragments of `size` bytes each ('x' first, 'y' in
+// between, 'z' last), built in a few milliseconds: the frames in between are
+// one buffer repeated (a fixed mask key), so building it never stalls the
+// test process's event loop, whose clients must keep answering pings.
+export function fragmentedMessage(count, size = 1) {
+  const key = crypto.randomBytes(4);
+  const middle = frame('y'.repeat(size), { opcode: 0, fin: false, key });
+  return Buffer.concat([frame('x'.repeat(size), { fin: false, key }), ...new Array(count - 2).fill(middle),
+    frame('z'.repeat(size), { opcode: 0, key })]);
 }
