@@ -2,7 +2,7 @@
 # The floors of server/ (docs/architecture.md), checked mechanically: a file
 # includes only files of its own floor or of the floors below it, and
 # protocol/ includes nothing of server/ and no Boost.
-#   core < socketio < engineio < websocket < http < server.{hpp,cpp}
+#   core < socketio < engineio < websocket < http < server_process.{hpp,cpp}
 # Usage: layers.sh SOURCE_DIR
 set -eu
 root=$1

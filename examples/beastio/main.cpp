@@ -3,7 +3,7 @@
 #include "examples/echo/echo.hpp"
 #include "examples/integers/integers.hpp"
 #include "server/core/config.hpp"
-#include "server/server.hpp"
+#include "server/server_process.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
             break;
     }
     try {
-        beastio::server::server srv(parsed.cfg);
+        beastio::server::server_process srv(parsed.cfg);
         if (parsed.cfg.app == beastio::server::app_kind::echo) beastio::examples::install_echo(srv);
         else beastio::examples::install_integers(srv);
         return srv.run();

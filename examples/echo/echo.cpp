@@ -19,7 +19,7 @@ const std::string* string_arg(const json::array& args, std::size_t i) {
 
 }  // namespace
 
-void install_echo(server::server& srv) {
+void install_echo(server::server_process& srv) {
     auto& root = srv.io().of("/");
     root.on_connection([&root](const socket_ptr& s) {
         greet(s);

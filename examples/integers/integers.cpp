@@ -121,7 +121,7 @@ private:
 
 }  // namespace
 
-void install_integers(server::server& srv) {
+void install_integers(server::server_process& srv) {
     auto plain = std::make_shared<plain_hub>();
     auto& root = srv.io().of("/");
     auto producer = std::make_shared<integer_producer>(srv.io_context(), root, plain,

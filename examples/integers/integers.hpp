@@ -2,7 +2,7 @@
 // default application (docs/usage.md).
 #pragma once
 
-#include "server/server.hpp"
+#include "server/server_process.hpp"
 
 namespace beastio::examples {
 
@@ -10,6 +10,6 @@ namespace beastio::examples {
 // integer N goes out as 42["integer",N] on "/" and as the text frame "N" on
 // the plain stream (/_ws/...), encoded once per tick for all recipients. No
 // integer is spent while nobody listens, and none is skipped.
-void install_integers(server::server& srv);
+void install_integers(server::server_process& srv);
 
 }  // namespace beastio::examples

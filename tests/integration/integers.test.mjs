@@ -43,8 +43,13 @@ function collectPlain(client, sink) {
 
 const newSink = () => ({ values: [], bad: [] });
 
+// These tests are about the sequence, not the heartbeat: a slow heartbeat, so
+// that a test process busy with 50 clients on a loaded machine never misses a
+// pong (the integration defaults are 300 / 200 ms).
+const CALM = { '--ping-interval-ms': '5000', '--ping-timeout-ms': '10000' };
+
 test('50 socket.io-client clients receive identical gap-free sequences', async (t) => {
-  const srv = await withServer(t, { flags: { '--app': 'integers', '--threads': '2' } });
+  const srv = await withServer(t, { flags: { ...CALM, '--app': 'integers', '--threads': '2' } });
   // an early raw client connected the whole time: the reference sequence
   const early = await openSio(srv.port, { autoPong: true });
   t.after(() => early.client.terminate());
@@ -96,7 +101,7 @@ test('50 socket.io-client clients receive identical gap-free sequences', async (
 });
 
 test('plain stream on /_ws/, /_ws/foo, /socket.io/, /socket.io/bar: digits only, same sequence as Socket.IO', async (t) => {
-  const srv = await withServer(t, { flags: { '--app': 'integers' } });
+  const srv = await withServer(t, { flags: { ...CALM, '--app': 'integers' } });
   const early = await openSio(srv.port, { autoPong: true });
   t.after(() => early.client.terminate());
   const ref = newSink();
@@ -155,7 +160,7 @@ async function takeAndClose(url, count) {
 }
 
 test('the producer idles without clients and continues at last+1 (plain stream)', async (t) => {
-  const srv = await withServer(t, { flags: { '--app': 'integers', '--tick-ms': '200' } });
+  const srv = await withServer(t, { flags: { ...CALM, '--app': 'integers', '--tick-ms': '200' } });
   const first = await takeAndClose(`${srv.wsUrl}/_ws/`, 3);
   assertConsecutive(first, 'first client');
   await sleep(1000); // 5 ticks with nobody connected (time passing, not a synchronisation)
@@ -165,7 +170,7 @@ test('the producer idles without clients and continues at last+1 (plain stream)'
 });
 
 test('the producer idles without clients and continues at last+1 (Socket.IO on /)', async (t) => {
-  const srv = await withServer(t, { flags: { '--app': 'integers', '--tick-ms': '200' } });
+  const srv = await withServer(t, { flags: { ...CALM, '--app': 'integers', '--tick-ms': '200' } });
   const take = async (count) => {
     const { client } = await openSio(srv.port, { autoPong: true });
     const got = [];
@@ -192,7 +197,7 @@ test('the producer idles without clients and continues at last+1 (Socket.IO on /
 });
 
 test('a Socket.IO client that leaves / (41) stops receiving integers', async (t) => {
-  const srv = await withServer(t, { flags: { '--app': 'integers', '--connect-timeout-ms': '5000' } });
+  const srv = await withServer(t, { flags: { ...CALM, '--app': 'integers', '--connect-timeout-ms': '5000' } });
   const { client } = await openSio(srv.port, { autoPong: true });
   t.after(() => client.terminate());
   assert.match(await client.nextText(2000), /^42\["integer",\d+\]$/);

@@ -2,7 +2,7 @@
 // config (parse_args reads one from flags), set up namespaces, middleware and
 // the plain endpoint, then run() until SIGTERM or SIGINT:
 //
-//   beastio::server::server srv(cfg);
+//   beastio::server::server_process srv(cfg);
 //   srv.io().of("/").on_connection([](const beastio::server::socket_ptr& s) { s->emit("hello"); });
 //   return srv.run();
 //
@@ -22,14 +22,14 @@
 
 namespace beastio::server {
 
-class server {
+class server_process {
 public:
     // Applies the config (limits, the --auth-token middleware, TLS files);
     // throws std::runtime_error when the TLS certificate or key cannot be used.
-    explicit server(const config& cfg);
-    ~server();
-    server(const server&) = delete;
-    server& operator=(const server&) = delete;
+    explicit server_process(const config& cfg);
+    ~server_process();
+    server_process(const server_process&) = delete;
+    server_process& operator=(const server_process&) = delete;
 
     const config& cfg() const;
     // The Socket.IO server: namespaces, middleware, broadcasts.

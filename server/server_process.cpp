@@ -1,4 +1,4 @@
-#include "server/server.hpp"
+#include "server/server_process.hpp"
 
 #include "server/core/io_loop.hpp"
 #include "server/core/log.hpp"
@@ -152,7 +152,7 @@ void run_loop(net::io_context& ioc) {
     }
 }
 
-struct server::impl {
+struct server_process::impl {
     explicit impl(const config& c) : ioc(static_cast<int>(c.threads == 0 ? 1 : c.threads)) {}
 
     context ctx;
@@ -164,7 +164,7 @@ struct server::impl {
     bool ran = false;
 };
 
-server::server(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {
+server_process::server_process(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {
     tune_allocator();
     log::set_level(cfg.log_level);
     context& ctx = impl_->ctx;
@@ -187,17 +187,17 @@ server::server(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {
     impl_->tls = make_tls(cfg);
 }
 
-server::~server() = default;
+server_process::~server_process() = default;
 
-sio_server& server::io() { return impl_->ctx.io; }
-net::io_context& server::io_context() { return impl_->ioc; }
-const config& server::cfg() const { return impl_->ctx.cfg; }
-void server::set_plain_endpoint(std::shared_ptr<plain_endpoint> e) { impl_->ctx.plain = std::move(e); }
-void server::on_shutdown(std::function<void()> f) { impl_->shutdown_handlers.push_back(std::move(f)); }
-void server::set_name(std::string name) { impl_->app_name = std::move(name); }
+sio_server& server_process::io() { return impl_->ctx.io; }
+net::io_context& server_process::io_context() { return impl_->ioc; }
+const config& server_process::cfg() const { return impl_->ctx.cfg; }
+void server_process::set_plain_endpoint(std::shared_ptr<plain_endpoint> e) { impl_->ctx.plain = std::move(e); }
+void server_process::on_shutdown(std::function<void()> f) { impl_->shutdown_handlers.push_back(std::move(f)); }
+void server_process::set_name(std::string name) { impl_->app_name = std::move(name); }
 
-int server::run() {
-    if (impl_->ran) throw std::logic_error("beastio::server::server::run() called twice");
+int server_process::run() {
+    if (impl_->ran) throw std::logic_error("beastio::server::server_process::run() called twice");
     impl_->ran = true;
     context& ctx = impl_->ctx;
     const config& cfg = ctx.cfg;
