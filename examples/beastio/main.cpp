@@ -1,7 +1,7 @@
 // beastio: a websocket-only Socket.IO server running the integers service
 // (or, with --app echo, the echo service). See README.md and docs/usage.md.
-#include "examples/echo/echo.hpp"
-#include "examples/integers/integers.hpp"
+#include "echo/echo.hpp"
+#include "integers/integers.hpp"
 #include "server/core/config.hpp"
 #include "server/server_process.hpp"
 

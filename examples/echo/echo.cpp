@@ -1,5 +1,5 @@
 // The echo service: the Socket.IO API's demo and the test suite's peer.
-#include "examples/echo/echo.hpp"
+#include "echo/echo.hpp"
 
 #include <stdexcept>
 

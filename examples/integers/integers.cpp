@@ -1,7 +1,7 @@
 // The integers service: one shared producer makes auto-incrementing integers
 // only while at least one client listens, and every listener receives the same
 // ones, as 42["integer",N] on "/" and as the text frame "N" on the plain stream.
-#include "examples/integers/integers.hpp"
+#include "integers/integers.hpp"
 
 #include "protocol/socketio/broadcast.hpp"
 #include "server/core/log.hpp"
