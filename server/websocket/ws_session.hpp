@@ -47,8 +47,8 @@ public:
 private:
     using std::enable_shared_from_this<ws_session<Stream>>::shared_from_this;
 
-    void on_accept(beast::error_code ec);
-    void opened();
+    void on_accept(beast::error_code ec, std::string target);
+    void opened(std::string target);
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void on_message();
@@ -89,7 +89,6 @@ private:
     const eio::handshake handshake_;
     const std::string peer_;
     std::string id_;
-    std::string target_;  // plain mode: the request target, until on_open has it
     std::chrono::steady_clock::time_point opened_at_;
 
     beast::flat_buffer buffer_;

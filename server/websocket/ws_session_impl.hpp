@@ -100,12 +100,16 @@ void ws_session<Stream>::start(http::request<http::string_body> req) {
                                               : ctx_.cfg.max_payload);
     ws_.auto_fragment(false);
 
-    if (mode_ == mode::plain) target_ = std::string(req.target());
-    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+    // A plain endpoint gets the request target at open; it travels in the
+    // handshake's handler, not in the session (no bytes kept per connection).
+    std::string target = mode_ == mode::plain ? std::string(req.target()) : std::string();
+    ws_.async_accept(req, [self = shared_from_this(), target = std::move(target)](beast::error_code ec) mutable {
+        self->on_accept(ec, std::move(target));
+    });
 }
 
 template <class Stream>
-void ws_session<Stream>::on_accept(beast::error_code ec) {
+void ws_session<Stream>::on_accept(beast::error_code ec, std::string target) {
     if (ec) {
         log::info("websocket handshake failed peer={}: {}", peer_, ec.message());
         return;
@@ -113,17 +117,17 @@ void ws_session<Stream>::on_accept(beast::error_code ec) {
     accepted_ = true;
     opened_at_ = std::chrono::steady_clock::now();
     ctx_.open_connections.add(shared_from_this());
-    guarded("open", [&] { opened(); });
+    guarded("open", [&] { opened(std::move(target)); });
     do_read();
 }
 
 template <class Stream>
-void ws_session<Stream>::opened() {
+void ws_session<Stream>::opened(std::string target) {
     auto self = shared_from_this();
     if (mode_ == mode::plain) {
         id_ = plain_id();
         log::info("open {} kind=plain peer={}", id_, peer_);
-        if (ctx_.plain) ctx_.plain->on_open(self, plain_request{std::move(target_), peer_});
+        if (ctx_.plain) ctx_.plain->on_open(self, plain_request{std::move(target), peer_});
     } else {
         id_ = random_id();
         log::info("open {} kind=engine.io peer={}{}", id_, peer_, handshake_.base64 ? " b64" : "");
