@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import fs from 'node:fs';
 import { withServer, waitUntil } from './lib/server.mjs';
 import { RawClient, openEio, openSio, EIO_QUERY, UpgradeRefused } from './lib/rawclient.mjs';
 import { request } from './lib/http.mjs';
@@ -312,13 +311,6 @@ test('--max-body-bytes: a polling POST at the limit gets the polling refusal, on
   assert.equal(over.body, 'request body too large (at most 1000 bytes)\n');
 });
 
-// CPU seconds (user + system) the process has used, from /proc/<pid>/stat.
-function cpuSeconds(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-}
-
 test('out of file descriptors (EMFILE): the listener neither spins nor floods the log, and recovers', async (t) => {
   const srv = await withServer(t, { maxOpenFiles: 64, flags: { '--handshake-timeout-ms': '60000' } });
   const line = await srv.waitForLog(/listening on /);
@@ -333,11 +325,12 @@ test('out of file descriptors (EMFILE): the listener neither spins nor floods th
   }
   await srv.waitForLog(/accept failed: .*(Too many open files|EMFILE)/i, 10000);
   // While out of descriptors, measure: a listener that retried without pause would burn a core.
-  const cpu0 = cpuSeconds(srv.child.pid);
+  const used = () => { const c = srv.cpuSeconds(); return c.user + c.sys; };
+  const cpu0 = used();
   const lines0 = srv.lines.length;
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, 2000)); // time passing is what is measured here
-  const cpu = cpuSeconds(srv.child.pid) - cpu0;
+  const cpu = used() - cpu0;
   const elapsed = (Date.now() - t0) / 1000;
   assert.ok(cpu / elapsed < 0.25, `server CPU while out of descriptors: ${(100 * cpu / elapsed).toFixed(0)}% of a core`);
   const newLines = srv.lines.slice(lines0).filter((l) => /accept failed/.test(l));

@@ -108,13 +108,20 @@ export async function until(c, pred, timeoutMs = 5000, what = 'condition') {
   }
 }
 
-// One message of `count` fragments of `size` bytes each ('x' first, 'y' in
-// between, 'z' last), built in a few milliseconds: the frames in between are
-// one buffer repeated (a fixed mask key), so building it never stalls the
-// test process's event loop, whose clients must keep answering pings.
-export function fragmentedMessage(count, size = 1) {
+// One message whose every byte is a fragment of its own (a frame of 7 bytes
+// on the wire), built in milliseconds even for 200000 of them: one mask key
+// for all, and one frame buffer per distinct byte, reused, so building it
+// never stalls the test process's event loop (its clients answer pings).
+export function fragmentedMessage(text) {
+  const b = Buffer.from(text);
   const key = crypto.randomBytes(4);
-  const middle = frame('y'.repeat(size), { opcode: 0, fin: false, key });
-  return Buffer.concat([frame('x'.repeat(size), { fin: false, key }), ...new Array(count - 2).fill(middle),
-    frame('z'.repeat(size), { opcode: 0, key })]);
+  const middle = new Map();
+  const parts = [frame(b.subarray(0, 1), { fin: false, key })];
+  for (let i = 1; i < b.length - 1; i++) {
+    let f = middle.get(b[i]);
+    if (!f) middle.set(b[i], (f = frame(b.subarray(i, i + 1), { opcode: 0, fin: false, key })));
+    parts.push(f);
+  }
+  parts.push(frame(b.subarray(b.length - 1), { opcode: 0, key }));
+  return Buffer.concat(parts);
 }

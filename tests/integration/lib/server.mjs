@@ -13,12 +13,7 @@ export const DEFAULT_FLAGS = {
   '--tick-ms': '50',
 };
 
-export function startServer({ defaults = true, ...opts } = {}) {
-  return fixture.startServer({ ...opts, defaults: defaults ? DEFAULT_FLAGS : {} });
-}
+const withDefaults = ({ defaults = true, ...opts } = {}) => ({ ...opts, defaults: defaults ? DEFAULT_FLAGS : {} });
 
-export async function withServer(t, opts = {}) {
-  const srv = await startServer(opts);
-  t.after(() => srv.kill());
-  return srv;
-}
+export const startServer = (opts) => fixture.startServer(withDefaults(opts));
+export const withServer = (t, opts) => fixture.withServer(t, withDefaults(opts));
