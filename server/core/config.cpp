@@ -140,6 +140,10 @@ const std::vector<flag_spec>& flags() {
          uint_flag(&config::max_plain_message_bytes, 16, 100000000, "bytes")},
         {"--max-namespaces", "N", "namespaces one connection may join (default 32)",
          uint_flag(&config::max_namespaces, 1, 100000, "namespaces")},
+        {"--max-dynamic-namespaces", "N",
+         "namespaces a dynamic namespace (library API) may create in all;\n"
+         "CONNECT_ERROR beyond it (default 1000)",
+         uint_flag(&config::max_dynamic_namespaces, 1, 1000000, "namespaces")},
         {"--max-connections", "N",
          "WebSocket connections at once; the next upgrade gets 503 (default:\n"
          "the open-file limit minus a reserve, see docs/reliability.md)",

@@ -20,6 +20,7 @@ close_info describe(close_cause c) {
         case close_cause::binary_timeout: return {1008, "binary packet incomplete within binary timeout", "forced close"};
         case close_cause::handler_error: return {1011, "server handler error", "forced close"};
         case close_cause::internal_error: return {1011, "internal server error", "forced close"};
+        case close_cause::server_disconnect: return {1000, "server disconnect", "server namespace disconnect"};
     }
     return {1011, "transport error", "transport error"};
 }

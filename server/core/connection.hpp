@@ -2,6 +2,7 @@
 // without knowing it is a Beast WebSocket: queue frames, and close.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +41,7 @@ enum class close_cause {
     binary_timeout,       // a binary packet's attachments did not all arrive in time
     handler_error,        // an application handler threw
     internal_error,       // an exception inside the server (e.g. out of memory)
+    server_disconnect,    // the application closed the connection (sio_socket::disconnect(true))
 };
 
 struct close_info {
@@ -58,12 +60,21 @@ public:
     // this connection is written between them.
     virtual void deliver(out_frame frame) = 0;
     virtual void deliver(std::vector<out_frame> frames) = 0;
+    // Thread-safe. A volatile packet: queued like deliver() when nothing waits
+    // to be written, dropped otherwise (socket.io's volatile emits).
+    virtual void deliver_volatile(std::vector<out_frame> frames) = 0;
 
     // Thread-safe. Closes the connection with a WebSocket close frame.
     virtual void close(close_cause cause) = 0;
 
     // Thread-safe. Runs f on the connection's strand (inline when already there).
     virtual void run_on_strand(std::function<void()> f) = 0;
+
+    // Thread-safe. Runs f on the connection's strand after the delay, unless
+    // the returned cancel function is called first or the connection is gone
+    // by then (f is dropped without running).
+    using cancel_fn = std::function<void()>;
+    virtual cancel_fn run_after(std::chrono::milliseconds delay, std::function<void()> f) = 0;
 };
 
 }  // namespace beastio::server

@@ -16,7 +16,7 @@ std::chrono::milliseconds ms(std::uint64_t v) { return std::chrono::milliseconds
 }  // namespace
 
 eio_session::eio_session(eio_transport& transport, const config& cfg, std::string sid, sio_server& io,
-                         std::weak_ptr<connection> conn)
+                         std::weak_ptr<connection> conn, handshake_ptr handshake)
     : transport_(transport), cfg_(cfg), sid_(std::move(sid)), sio_(io, std::move(conn), [&] {
           sio::decode_options o;
           o.max_attachments = cfg.max_attachments;
@@ -24,7 +24,7 @@ eio_session::eio_session(eio_transport& transport, const config& cfg, std::strin
           // A packet's attachments together: at most what one message may carry.
           o.max_packet_bytes = cfg.max_payload;
           return o;
-      }()) {}
+      }(), std::move(handshake)) {}
 
 void eio_session::open() {
     eio::open_params p;

@@ -35,7 +35,7 @@ protected:
 class eio_session {
 public:
     eio_session(eio_transport& transport, const config& cfg, std::string sid, sio_server& io,
-                std::weak_ptr<connection> conn);
+                std::weak_ptr<connection> conn, handshake_ptr handshake = nullptr);
 
     const std::string& sid() const { return sid_; }
 
@@ -52,6 +52,8 @@ public:
     void on_binary_timer();
     // The connection ended: every Socket.IO socket disconnects with this reason.
     void finish(std::string_view reason) { sio_.close_all(reason); }
+    // The application sends the client away: DISCONNECT on every namespace.
+    void disconnect_all() { sio_.disconnect_all(); }
 
     bool awaiting_pong() const { return awaiting_pong_; }
 

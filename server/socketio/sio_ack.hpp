@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace beastio::server {
 
@@ -32,5 +34,13 @@ private:
 };
 
 using ack_callback = std::function<void(json::array& args)>;
+
+// Why an acknowledgement with a timeout did not come: "operation has timed out"
+// (socket.io's message) or "socket has been disconnected".
+struct ack_error {
+    std::string message;
+};
+// Runs once: with no error and the client's arguments, or with an error and no arguments.
+using timed_ack_callback = std::function<void(const std::optional<ack_error>& error, json::array& args)>;
 
 }  // namespace beastio::server

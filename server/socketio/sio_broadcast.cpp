@@ -9,12 +9,19 @@ namespace beastio::server {
 
 std::size_t sio_broadcast::emit(std::string_view event, const json::array& args) {
     if (sio::is_reserved_event(event)) return 0;
-    const auto frames = to_frames(sio::encode_event_frame(nsp_.name(), event, args));
-    const auto targets = nsp_.targets(rooms_, except_);
-    for (const auto& s : targets) {
-        if (auto c = s->conn_.lock()) deliver_frames(*c, frames);
-    }
-    return targets.size();
+    return emit_frames(broadcast_packet{to_frames(sio::encode_event_frame(nsp_.name(), event, args))});
 }
+
+std::size_t sio_broadcast::emit_frames(broadcast_packet packet) {
+    return nsp_.adapter().broadcast(packet, opts_);
+}
+
+std::vector<socket_ptr> sio_broadcast::fetch_sockets() const { return nsp_.adapter().sockets(opts_); }
+
+void sio_broadcast::sockets_join(const std::vector<std::string>& rooms) { nsp_.adapter().add_sockets(opts_, rooms); }
+
+void sio_broadcast::sockets_leave(const std::vector<std::string>& rooms) { nsp_.adapter().del_sockets(opts_, rooms); }
+
+void sio_broadcast::disconnect_sockets(bool close) { nsp_.adapter().disconnect_sockets(opts_, close); }
 
 }  // namespace beastio::server

@@ -1,7 +1,11 @@
-// One emit to many sockets of a namespace: rooms, except; encoded once.
+// One operation on a selection of a namespace's sockets, as socket.io's
+// BroadcastOperator: rooms (to / in), except, flags (volatile_, local), then
+// an emit encoded once, or a selection verb (fetch_sockets, sockets_join,
+// sockets_leave, disconnect_sockets). Everything goes through the adapter.
 #pragma once
 
 #include "protocol/json.hpp"
+#include "server/socketio/sio_adapter.hpp"
 #include "server/socketio/sio_fwd.hpp"
 #include <cstddef>
 #include <string>
@@ -10,19 +14,39 @@
 
 namespace beastio::server {
 
-// A set of target rooms (empty = the whole namespace) minus excluded rooms.
 class sio_broadcast {
 public:
     explicit sio_broadcast(sio_namespace& nsp) : nsp_(nsp) {}
-    sio_broadcast& to(std::string room) { rooms_.push_back(std::move(room)); return *this; }
-    sio_broadcast& except(std::string room) { except_.push_back(std::move(room)); return *this; }
-    // Encodes once; returns how many sockets it was queued for.
+    sio_broadcast(sio_namespace& nsp, broadcast_options opts) : nsp_(nsp), opts_(std::move(opts)) {}
+
+    // Adds a target room (a socket id is the room of that socket).
+    sio_broadcast& to(std::string room) { opts_.rooms.push_back(std::move(room)); return *this; }
+    sio_broadcast& in(std::string room) { return to(std::move(room)); }
+    // Leaves out the members of a room (or the socket with this id).
+    sio_broadcast& except(std::string room) { opts_.except.push_back(std::move(room)); return *this; }
+    // Dropped, not queued, for connections that are not keeping up.
+    sio_broadcast& volatile_() { opts_.is_volatile = true; return *this; }
+    // This node only, when several nodes share an adapter.
+    sio_broadcast& local() { opts_.local = true; return *this; }
+
+    // Encodes once; returns how many sockets (of this node) it was queued for.
+    // A reserved event name ("connect", "disconnect", ...) sends nothing and returns 0.
     std::size_t emit(std::string_view event, const json::array& args = {});
+    // Queues prebuilt frames (e.g. sio::encode_int_event_frame) sharing the buffers.
+    std::size_t emit_frames(broadcast_packet packet);
+
+    // The selected sockets of this node.
+    std::vector<socket_ptr> fetch_sockets() const;
+    void sockets_join(const std::vector<std::string>& rooms);
+    void sockets_leave(const std::vector<std::string>& rooms);
+    // Namespace disconnect (41) for each selected socket, or with close the whole connection.
+    void disconnect_sockets(bool close = false);
+
+    const broadcast_options& options() const { return opts_; }
 
 private:
     sio_namespace& nsp_;
-    std::vector<std::string> rooms_;
-    std::vector<std::string> except_;
+    broadcast_options opts_;
 };
 
 }  // namespace beastio::server

@@ -6,8 +6,9 @@
 
 namespace beastio::server {
 
-sio_client::sio_client(sio_server& io, std::weak_ptr<connection> conn, sio::decode_options options)
-    : io_(io), conn_(std::move(conn)), reassembler_(std::move(options)) {}
+sio_client::sio_client(sio_server& io, std::weak_ptr<connection> conn, sio::decode_options options,
+                       handshake_ptr handshake)
+    : io_(io), conn_(std::move(conn)), handshake_(std::move(handshake)), reassembler_(std::move(options)) {}
 
 std::optional<close_cause> sio_client::decode_failed(const error_info<sio::errc>& e) {
     // A binary packet bigger than maxPayload in total is "too big", like one message would be.
@@ -69,7 +70,9 @@ std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
         return refuse(close_cause::invalid_state,
                       fmt::format("CONNECT for namespace {} while its previous CONNECT is still in middleware", p.nsp));
     }
-    sio_namespace* nsp = io_.find(p.nsp);
+    json::value auth = p.data ? std::move(*p.data) : json::value(json::object{});
+    // A namespace registered with of(), or one a dynamic namespace creates now.
+    sio_namespace* nsp = io_.resolve(p.nsp, auth);
     if (!nsp) {
         send_connect_error(p.nsp, {"Invalid namespace"});
         return std::nullopt;  // the connection stays open; the client may try again
@@ -82,8 +85,7 @@ std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
         send_connect_error(p.nsp, {fmt::format("too many namespaces on one connection (at most {})", max)});
         return std::nullopt;
     }
-    json::value auth = p.data ? std::move(*p.data) : json::value(json::object{});
-    auto s = std::make_shared<sio_socket>(random_id(), *nsp, conn_, std::move(auth));
+    auto s = std::make_shared<sio_socket>(random_id(), *nsp, conn_, std::move(auth), handshake_);
     pending_[p.nsp] = s;
     run_middlewares(s, *nsp, 0);
     return std::nullopt;
@@ -180,6 +182,19 @@ std::optional<close_cause> sio_client::handle(sio::packet& p) {
 std::optional<close_cause> sio_client::refuse(close_cause c, std::string why) {
     last_error_ = std::move(why);
     return c;
+}
+
+void sio_client::disconnect_all() {
+    auto sockets = std::move(sockets_);
+    sockets_.clear();
+    for (auto& [name, s] : sockets) {
+        if (!s->connected()) continue;
+        sio::packet p;
+        p.type = sio::packet_type::disconnect;
+        p.nsp = name;
+        send(p);
+        s->finish("server namespace disconnect");
+    }
 }
 
 void sio_client::close_all(std::string_view reason) {

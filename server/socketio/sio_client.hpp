@@ -19,7 +19,9 @@ namespace beastio::server {
 class sio_client {
 public:
     // options bounds what one connection's reassembler may hold.
-    sio_client(sio_server& io, std::weak_ptr<connection> conn, sio::decode_options options);
+    // handshake: the upgrade request, shared by the connection's sockets (may be null).
+    sio_client(sio_server& io, std::weak_ptr<connection> conn, sio::decode_options options,
+               handshake_ptr handshake = nullptr);
 
     // Each returns the cause when the connection must close, nullopt otherwise.
     std::optional<close_cause> on_text(std::string_view text);
@@ -36,6 +38,9 @@ public:
     // The connection ended: every socket disconnects with this reason, and
     // CONNECTs still in their middleware are dropped.
     void close_all(std::string_view reason);
+    // The application sends the client away (sio_socket::disconnect(true)):
+    // DISCONNECT on every joined namespace, each socket finishes.
+    void disconnect_all();
 
 private:
     std::optional<close_cause> handle(sio::packet& p);
@@ -54,6 +59,7 @@ private:
 
     sio_server& io_;
     std::weak_ptr<connection> conn_;
+    handshake_ptr handshake_;
     sio::reassembler reassembler_;
     std::map<std::string, socket_ptr, std::less<>> sockets_;  // by namespace
     std::map<std::string, socket_ptr, std::less<>> pending_;  // CONNECTs in their middleware, by namespace

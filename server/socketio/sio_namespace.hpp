@@ -1,69 +1,80 @@
-// A Socket.IO namespace: its sockets and rooms, connection handlers and
-// middleware, and broadcasts to it.
+// A Socket.IO namespace: its connection handlers and middleware, and the
+// adapter that keeps its sockets and rooms and delivers its broadcasts.
 #pragma once
 
 #include "server/core/connection.hpp"
+#include "server/socketio/sio_adapter.hpp"
 #include "server/socketio/sio_broadcast.hpp"
 #include "server/socketio/sio_limits.hpp"
 #include "server/socketio/sio_middleware.hpp"
 #include "server/socketio/sio_socket.hpp"
 #include <cstddef>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace beastio::server {
 
+using connection_handler = std::function<void(const socket_ptr&)>;
+
 class sio_namespace {
 public:
-    sio_namespace(std::string name, const sio_limits& limits) : name_(std::move(name)), limits_(limits) {}
+    // factory makes this namespace's adapter (sio_memory_adapter when empty).
+    sio_namespace(std::string name, const sio_limits& limits, const adapter_factory& factory = {});
     sio_namespace(const sio_namespace&) = delete;
     sio_namespace& operator=(const sio_namespace&) = delete;
 
     const std::string& name() const { return name_; }
 
     // Register before the server starts.
-    void on_connection(std::function<void(const socket_ptr&)> h) { connection_handlers_.push_back(std::move(h)); }
+    void on_connection(connection_handler h) { connection_handlers_.push_back(std::move(h)); }
     // Register before the server starts; they run in order for every CONNECT,
     // after the server-wide ones (sio_server::use).
     void use(middleware m) { middlewares_.push_back(std::move(m)); }
 
-    // To every socket of the namespace; encodes once.
+    // To every socket of the namespace; encodes once. Returns the recipient count.
     std::size_t emit(std::string_view event, const json::array& args = {}) { return sio_broadcast(*this).emit(event, args); }
+    // A selection: to(room) / in(room), except(room), volatile_(), local(), then emit or a selection verb.
     sio_broadcast to(std::string room) { return sio_broadcast(*this).to(std::move(room)); }
+    sio_broadcast in(std::string room) { return to(std::move(room)); }
     sio_broadcast except(std::string room) { return sio_broadcast(*this).except(std::move(room)); }
+    sio_broadcast volatile_() { return sio_broadcast(*this).volatile_(); }
+    sio_broadcast local() { return sio_broadcast(*this).local(); }
+    // Every socket of the namespace (this node).
+    std::vector<socket_ptr> fetch_sockets() const { return adapter_->sockets({}); }
+    void sockets_join(const std::vector<std::string>& rooms) { adapter_->add_sockets({}, rooms); }
+    void sockets_leave(const std::vector<std::string>& rooms) { adapter_->del_sockets({}, rooms); }
+    void disconnect_sockets(bool close = false) { adapter_->disconnect_sockets({}, close); }
 
     // Queues one prebuilt frame (e.g. sio::encode_int_event_frame) for every
     // socket of the namespace, sharing the buffer. Returns the recipient count.
     std::size_t broadcast_frame(const frame_ptr& frame);
 
-    std::size_t size() const;
-    socket_ptr find(const std::string& sid) const;
-    // The rooms that have at least one member, sorted.
-    std::vector<std::string> room_names() const;
+    std::size_t size() const { return adapter_->size(); }
+    socket_ptr find(const std::string& sid) const { return adapter_->find(sid); }
+    // The rooms that have at least one member, sorted (sockets' own id rooms are not listed).
+    std::vector<std::string> room_names() const { return adapter_->rooms(); }
+
+    sio_adapter& adapter() const { return *adapter_; }
+    const sio_limits& limits() const { return limits_; }
 
 private:
     friend class sio_socket;
-    friend class sio_broadcast;
     friend class sio_client;
+    friend class sio_server;
 
-    bool add(const socket_ptr& s);  // false when s has already left
+    // s joins the table; false (and nothing changed) when s has already left.
+    bool add(const socket_ptr& s);
     void remove(sio_socket& s);
     void run_connection_handlers(const socket_ptr& s);
-    std::vector<socket_ptr> targets(const std::vector<std::string>& rooms, const std::vector<std::string>& except) const;
 
     std::string name_;
     const sio_limits& limits_;
-    std::vector<std::function<void(const socket_ptr&)>> connection_handlers_;
+    std::vector<connection_handler> connection_handlers_;
     std::vector<middleware> middlewares_;
-    mutable std::mutex mu_;
-    std::unordered_map<std::string, socket_ptr> sockets_;
-    std::unordered_map<std::string, std::unordered_set<std::string>> rooms_;          // room -> sids
-    std::unordered_map<std::string, std::unordered_set<std::string>> socket_rooms_;   // sid -> rooms
+    std::unique_ptr<sio_adapter> adapter_;
 };
 
 }  // namespace beastio::server

@@ -2,8 +2,8 @@
 //
 //   auto& chat = io.of("/chat");
 //   chat.on_connection([](const socket_ptr& s) {
-//       s->on("message", [](const socket_ptr& s, json::array args, ack_sender ack) {
-//           s->emit("message-back", args);
+//       s->on("message", [](const socket_ptr& s, json::array& args, const ack_sender& ack) {
+//           s->to("room-1").emit("message", args);  // the room but the sender
 //           ack(args);
 //       });
 //       s->join("room-1");
@@ -11,10 +11,12 @@
 //   chat.to("room-1").emit("news", {json::value("hello")});
 //
 // Threading: connection and event handlers run on the connection's strand,
-// one at a time per connection. emit, join, leave and disconnect may be called
-// from any thread. Handlers are registered in the connection handler (or
-// before the server starts, for namespaces). Every emit encodes its packet
-// once; a broadcast shares the encoded frames among all recipients.
+// one at a time per connection. emit, join, leave, disconnect and the
+// selections may be called from any thread. Handlers are registered in the
+// connection handler (or before the server starts, for namespaces). Every
+// emit encodes its packet once; a broadcast shares the encoded frames among
+// all recipients. Membership and delivery go through each namespace's
+// adapter (sio_adapter.hpp).
 //
 // Middleware (use) runs before a socket joins its namespace, as socket.io's
 // io.use / namespace.use: each calls next() to pass or next(error) to refuse
@@ -25,37 +27,91 @@
 // its namespace and event; no exception reaches the I/O threads.
 #pragma once
 
+#include "server/socketio/sio_adapter.hpp"
 #include "server/socketio/sio_limits.hpp"
 #include "server/socketio/sio_middleware.hpp"
 #include "server/socketio/sio_namespace.hpp"
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace beastio::server {
 
-// The namespace registry. Namespaces are created before the server starts;
-// a CONNECT for any other namespace gets CONNECT_ERROR "Invalid namespace".
+// Decides whether a CONNECT to a namespace nobody registered creates it.
+using namespace_predicate = std::function<bool(std::string_view name, const json::value& auth)>;
+
+// socket.io's io.of(/regex/) or io.of(fn): a family of namespaces created on
+// their first CONNECT. Handlers and middleware registered here (before the
+// server starts) are those of every namespace it creates.
+class sio_dynamic_namespace {
+public:
+    explicit sio_dynamic_namespace(namespace_predicate p) : predicate_(std::move(p)) {}
+    void on_connection(connection_handler h) { connection_handlers_.push_back(std::move(h)); }
+    void use(middleware m) { middlewares_.push_back(std::move(m)); }
+    // The namespaces it has created so far.
+    std::vector<sio_namespace*> children() const;
+    // To every socket of every namespace it created.
+    std::size_t emit(std::string_view event, const json::array& args = {});
+
+private:
+    friend class sio_server;
+    namespace_predicate predicate_;
+    std::vector<connection_handler> connection_handlers_;
+    std::vector<middleware> middlewares_;
+    mutable std::mutex mu_;
+    std::vector<sio_namespace*> children_;
+};
+
+// The namespace registry.
 class sio_server {
 public:
+    // A namespace by name, created if needed. Call before the server starts.
     sio_namespace& of(const std::string& name);
+    // Namespaces whose names match (the whole name) or satisfy the predicate
+    // are created on their first CONNECT, at most sio_limits::max_dynamic_namespaces
+    // in all. Register before the server starts; the first that accepts a name wins.
+    sio_dynamic_namespace& of(const std::regex& pattern);
+    sio_dynamic_namespace& of(namespace_predicate predicate);
+
+    // Registered or already created; never creates. Thread-safe.
     sio_namespace* find(std::string_view name);
+    // find, or create through a dynamic namespace; nullptr: an invalid namespace. Thread-safe.
+    sio_namespace* resolve(std::string_view name, const json::value& auth);
+
+    // To the main namespace "/" (socket.io's io.emit and io.to); nothing when there is none.
+    std::size_t emit(std::string_view event, const json::array& args = {});
+    sio_broadcast to(std::string room) { return of("/").to(std::move(room)); }
+    // To every socket of every namespace, each namespace's packet encoded once.
+    std::size_t emit_all_namespaces(std::string_view event, const json::array& args = {});
+    // Every namespace that exists now.
+    std::vector<sio_namespace*> namespaces();
 
     // Middleware for every namespace, run before each namespace's own
     // (the server's --auth-token check is one). Register before the server starts.
     void use(middleware m) { middlewares_.push_back(std::move(m)); }
     const std::vector<middleware>& middlewares() const { return middlewares_; }
 
-    // Set before the server starts.
+    // Set before the first namespace is created.
     void set_limits(const sio_limits& l) { limits_ = l; }
     const sio_limits& limits() const { return limits_; }
+    // Makes each namespace's adapter; sio_memory_adapter when unset.
+    void set_adapter_factory(adapter_factory f) { adapter_factory_ = std::move(f); }
 
 private:
+    sio_namespace& create(const std::string& name);  // under mu_
+
     sio_limits limits_;
+    adapter_factory adapter_factory_;
     std::vector<middleware> middlewares_;
+    std::mutex mu_;
     std::map<std::string, std::unique_ptr<sio_namespace>, std::less<>> namespaces_;
+    std::vector<std::unique_ptr<sio_dynamic_namespace>> dynamic_;
+    std::size_t dynamic_created_ = 0;
 };
 
 }  // namespace beastio::server

@@ -6,16 +6,37 @@
 #include "server/socketio/sio_frames.hpp"
 #include "server/socketio/sio_namespace.hpp"
 
-#include <algorithm>
-
 namespace beastio::server {
 
-sio_socket::sio_socket(std::string id, sio_namespace& nsp, std::weak_ptr<connection> conn, json::value auth)
-    : id_(std::move(id)), nsp_(nsp), conn_(std::move(conn)), auth_(std::move(auth)) {}
+sio_socket::sio_socket(std::string id, sio_namespace& nsp, std::weak_ptr<connection> conn, json::value auth,
+                       handshake_ptr handshake)
+    : id_(std::move(id)), nsp_(nsp), conn_(std::move(conn)), auth_(std::move(auth)), handshake_(std::move(handshake)) {}
+
+const sio_handshake& sio_socket::handshake() const {
+    static const sio_handshake none;
+    return handshake_ ? *handshake_ : none;
+}
+
+json::value sio_socket::data() const {
+    std::lock_guard lock(mu_);
+    return data_;
+}
+
+void sio_socket::set_data(json::value v) {
+    std::lock_guard lock(mu_);
+    data_ = std::move(v);
+}
 
 void sio_socket::send_frames(std::vector<out_frame> frames) {
     if (!connected()) return;
     if (auto c = conn_.lock()) deliver_frames(*c, frames);
+}
+
+void sio_socket::deliver(const broadcast_packet& packet, bool is_volatile) {
+    auto c = conn_.lock();
+    if (!c) return;
+    if (is_volatile) c->deliver_volatile(packet.frames);
+    else deliver_frames(*c, packet.frames);
 }
 
 bool sio_socket::emit(std::string_view event, const json::array& args) {
@@ -24,23 +45,77 @@ bool sio_socket::emit(std::string_view event, const json::array& args) {
     return true;
 }
 
+sio_broadcast sio_socket::broadcast() { return sio_broadcast(nsp_).except(id_); }
+
+sio_broadcast sio_socket::volatile_() { return sio_broadcast(nsp_).to(id_).volatile_(); }
+
+std::optional<std::uint64_t> sio_socket::register_ack(std::string_view event, pending_ack entry) {
+    std::lock_guard lock(mu_);
+    if (acks_closed_) return std::nullopt;
+    if (pending_acks_.size() >= nsp_.limits_.max_pending_acks) {
+        log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_, nsp_.name(),
+                  pending_acks_.size(), shown(event));
+        return std::nullopt;
+    }
+    const std::uint64_t id = next_ack_id_++;
+    if (next_ack_id_ > sio::max_ack_id) next_ack_id_ = 0;
+    pending_acks_[id] = std::move(entry);
+    return id;
+}
+
 bool sio_socket::emit_with_ack(std::string_view event, const json::array& args, ack_callback cb) {
     if (sio::is_reserved_event(event) || !connected()) return false;
-    std::uint64_t id = 0;
-    {
-        std::lock_guard lock(ack_mu_);
-        if (acks_closed_) return false;
-        if (pending_acks_.size() >= nsp_.limits_.max_pending_acks) {
-            log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_,
-                      nsp_.name(), pending_acks_.size(), event);
-            return false;
-        }
-        id = next_ack_id_++;
-        if (next_ack_id_ > sio::max_ack_id) next_ack_id_ = 0;
-        pending_acks_[id] = std::move(cb);
+    // Without a timeout only an answer runs the callback.
+    timed_ack_callback wrapped;
+    if (cb) {
+        wrapped = [cb = std::move(cb)](const std::optional<ack_error>& err, json::array& a) {
+            if (!err) cb(a);
+        };
     }
-    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args, id)));
+    const auto id = register_ack(event, pending_ack{std::move(wrapped), nullptr});
+    if (!id) return false;
+    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args, *id)));
     return true;
+}
+
+bool sio_socket::emit_with_ack(std::string_view event, const json::array& args, std::chrono::milliseconds timeout,
+                               timed_ack_callback cb) {
+    if (sio::is_reserved_event(event) || !connected()) return false;
+    auto c = conn_.lock();
+    if (!c) return false;
+    const auto id = register_ack(event, pending_ack{std::move(cb), nullptr});
+    if (!id) return false;
+    auto cancel = c->run_after(timeout, [weak = weak_from_this(), id = *id] {
+        if (auto self = weak.lock()) self->ack_timed_out(id);
+    });
+    {
+        std::lock_guard lock(mu_);
+        // The answer may already have come (another thread): then cancel right away.
+        if (auto it = pending_acks_.find(*id); it != pending_acks_.end()) it->second.cancel = cancel;
+        else cancel();
+    }
+    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args, *id)));
+    return true;
+}
+
+void sio_socket::ack_timed_out(std::uint64_t id) {
+    timed_ack_callback cb;
+    {
+        std::lock_guard lock(mu_);
+        auto it = pending_acks_.find(id);
+        if (it == pending_acks_.end()) return;
+        cb = std::move(it->second.cb);
+        pending_acks_.erase(it);
+    }
+    if (!cb) return;
+    json::array none;
+    try {
+        cb(ack_error{"operation has timed out"}, none);
+    } catch (const std::exception& e) {
+        handler_failed(fmt::format("acknowledgement {} (timed out)", id), e.what());
+    } catch (...) {
+        handler_failed(fmt::format("acknowledgement {} (timed out)", id), "an exception that is not a std::exception");
+    }
 }
 
 void sio_socket::send_ack(std::uint64_t id, const json::array& args) {
@@ -52,17 +127,24 @@ void sio_socket::dispatch_event(json::array& args, std::optional<std::uint64_t> 
     std::string name;
     if (args.front().is_string()) name = args.front().as_string();
     else name = args.front().as_number().text;
-    auto it = handlers_.find(name);
-    if (it == handlers_.end()) {
-        log::debug("sid={} nsp={} no handler for event '{}'", id_, shown(nsp_.name()), shown(name));
-        return;
-    }
-    args.erase(args.begin());
-    ack_sender ack = ack_id ? ack_sender(weak_from_this(), *ack_id) : ack_sender();
     auto self = shared_from_this();
-    // A copy: the handler may disconnect this socket, which clears handlers_.
-    const event_handler handler = it->second;
+    args.erase(args.begin());
     try {
+        if (!any_handlers_.empty()) {
+            // A copy: a handler may disconnect this socket, which clears the handlers.
+            const auto any = any_handlers_;
+            for (const auto& h : any) {
+                h(self, name, args);
+                if (!connected()) return;
+            }
+        }
+        auto it = handlers_.find(name);
+        if (it == handlers_.end()) {
+            log::debug("sid={} nsp={} no handler for event '{}'", id_, shown(nsp_.name()), shown(name));
+            return;
+        }
+        ack_sender ack = ack_id ? ack_sender(weak_from_this(), *ack_id) : ack_sender();
+        const event_handler handler = it->second;
         handler(self, args, ack);
     } catch (const std::exception& e) {
         handler_failed(fmt::format("event '{}'", shown(name)), e.what());
@@ -78,17 +160,18 @@ void sio_socket::handler_failed(std::string_view what, std::string_view error) {
 }
 
 void sio_socket::dispatch_ack(std::uint64_t id, json::array& args) {
-    ack_callback cb;
+    pending_ack entry;
     {
-        std::lock_guard lock(ack_mu_);
+        std::lock_guard lock(mu_);
         auto it = pending_acks_.find(id);
-        if (it == pending_acks_.end()) return;  // unknown ids are ignored, like the reference
-        cb = std::move(it->second);
+        if (it == pending_acks_.end()) return;  // unknown (or timed out) ids are ignored, like the reference
+        entry = std::move(it->second);
         pending_acks_.erase(it);
     }
-    if (!cb) return;
+    if (entry.cancel) entry.cancel();
+    if (!entry.cb) return;
     try {
-        cb(args);
+        entry.cb(std::nullopt, args);
     } catch (const std::exception& e) {
         handler_failed(fmt::format("acknowledgement {}", id), e.what());
     } catch (...) {
@@ -97,54 +180,35 @@ void sio_socket::dispatch_ack(std::uint64_t id, json::array& args) {
 }
 
 bool sio_socket::join(const std::string& room) {
-    if (room.size() > nsp_.limits_.max_room_name_bytes) {
+    const auto& limits = nsp_.limits_;
+    if (room.size() > limits.max_room_name_bytes) {
         log::warn("sid={} nsp={} join('{}') refused: a room name of {} bytes (--max-room-name-bytes {})", id_,
-                  shown(nsp_.name()), shown(room, 40), room.size(), nsp_.limits_.max_room_name_bytes);
+                  shown(nsp_.name()), shown(room, 40), room.size(), limits.max_room_name_bytes);
         return false;
     }
-    std::size_t joined = 0;
-    {
-        // Checked under the namespace's lock, which remove() takes too: a join
-        // that races the socket's disconnect either lands before the removal
-        // (and is cleaned up by it) or sees removed_ and changes nothing.
-        std::lock_guard lock(nsp_.mu_);
-        if (removed_) return false;
-        auto& mine = nsp_.socket_rooms_[id_];
-        if (mine.count(room)) return true;
-        joined = mine.size();
-        if (joined < nsp_.limits_.max_rooms_per_socket) {
-            mine.insert(room);
-            nsp_.rooms_[room].insert(id_);
-            return true;
-        }
+    if (left()) return false;
+    const auto r = nsp_.adapter().join(id_, room, limits.max_rooms_per_socket);
+    // A join that raced the socket's removal (another thread) either landed
+    // before it (and was cleaned up by it) or after left_ was set: undo it.
+    if (left()) {
+        nsp_.adapter().leave(id_, room);
+        return false;
     }
+    if (r != sio_adapter::join_result::too_many_rooms) return true;
     log::warn("sid={} nsp={} join('{}') refused: already in {} rooms (--max-rooms-per-socket)", id_,
-              shown(nsp_.name()), shown(room), joined);
+              shown(nsp_.name()), shown(room), limits.max_rooms_per_socket);
     return false;
 }
 
-void sio_socket::leave(const std::string& room) {
-    std::lock_guard lock(nsp_.mu_);
-    if (auto it = nsp_.rooms_.find(room); it != nsp_.rooms_.end()) {
-        it->second.erase(id_);
-        if (it->second.empty()) nsp_.rooms_.erase(it);
-    }
-    if (auto it = nsp_.socket_rooms_.find(id_); it != nsp_.socket_rooms_.end()) it->second.erase(room);
-}
+void sio_socket::leave(const std::string& room) { nsp_.adapter().leave(id_, room); }
 
-std::vector<std::string> sio_socket::rooms() const {
-    std::lock_guard lock(nsp_.mu_);
-    std::vector<std::string> out;
-    if (auto it = nsp_.socket_rooms_.find(id_); it != nsp_.socket_rooms_.end())
-        out.assign(it->second.begin(), it->second.end());
-    std::sort(out.begin(), out.end());
-    return out;
-}
+std::vector<std::string> sio_socket::rooms() const { return nsp_.adapter().socket_rooms(id_); }
 
-void sio_socket::disconnect() {
+void sio_socket::disconnect(bool close) {
     if (!connected()) return;
     auto c = conn_.lock();
     if (!c) return finish("server namespace disconnect");
+    if (close) return c->close(close_cause::server_disconnect);
     // Handlers and the namespace table of this socket belong to the connection's strand.
     c->run_on_strand([self = shared_from_this()] {
         if (!self->connected()) return;
@@ -157,28 +221,50 @@ void sio_socket::disconnect() {
     });
 }
 
-void sio_socket::finish(std::string_view reason) {
-    if (!connected_.exchange(false)) return;
-    nsp_.remove(*this);
+void sio_socket::run_disconnect_handlers(std::vector<disconnect_handler>& handlers, std::string_view reason,
+                                         const char* what) {
     auto self = shared_from_this();
-    for (auto& h : disconnect_handlers_) {
+    for (auto& h : handlers) {
         try {
             h(self, reason);
         } catch (const std::exception& e) {
-            log::error("sid={} nsp={} a disconnect handler threw: {}", id_, nsp_.name(), e.what());
+            log::error("sid={} nsp={} a {} handler threw: {}", id_, nsp_.name(), what, e.what());
         } catch (...) {
-            log::error("sid={} nsp={} a disconnect handler threw an exception that is not a std::exception", id_,
-                       nsp_.name());
+            log::error("sid={} nsp={} a {} handler threw an exception that is not a std::exception", id_,
+                       nsp_.name(), what);
         }
     }
-    disconnect_handlers_.clear();
+    handlers.clear();
+}
+
+void sio_socket::finish(std::string_view reason) {
+    if (!connected_.exchange(false)) return;
+    // "disconnecting": the rooms are still known (to tell the others, say).
+    run_disconnect_handlers(disconnecting_handlers_, reason, "disconnecting");
+    nsp_.remove(*this);
+    run_disconnect_handlers(disconnect_handlers_, reason, "disconnect");
     handlers_.clear();  // handlers may capture the socket: break the cycle
-    // The callbacks are destroyed outside the lock (their captures may emit).
-    std::unordered_map<std::uint64_t, ack_callback> acks;
+    any_handlers_.clear();
+    // Acknowledgements with a timeout learn that the socket went; the others are
+    // dropped. The callbacks run and are destroyed outside the lock (they may emit).
+    std::unordered_map<std::uint64_t, pending_ack> acks;
     {
-        std::lock_guard lock(ack_mu_);
+        std::lock_guard lock(mu_);
         acks_closed_ = true;
         acks.swap(pending_acks_);
+    }
+    for (auto& [id, entry] : acks) {
+        if (entry.cancel) entry.cancel();
+        if (!entry.cb) continue;
+        json::array none;
+        try {
+            entry.cb(ack_error{"socket has been disconnected"}, none);
+        } catch (const std::exception& e) {
+            log::error("sid={} nsp={} acknowledgement {} threw: {}", id_, nsp_.name(), id, e.what());
+        } catch (...) {
+            log::error("sid={} nsp={} acknowledgement {} threw an exception that is not a std::exception", id_,
+                       nsp_.name(), id);
+        }
     }
 }
 

@@ -1,12 +1,17 @@
 // One client's membership of one namespace: socket.io's Socket. Emits to
-// its client, event and disconnect handlers, acknowledgements, rooms.
+// its client, event and disconnect handlers, acknowledgements (with or
+// without a timeout), rooms, the handshake and the application's data.
 #pragma once
 
 #include "protocol/json.hpp"
 #include "server/core/connection.hpp"
 #include "server/socketio/sio_ack.hpp"
+#include "server/socketio/sio_adapter.hpp"
+#include "server/socketio/sio_broadcast.hpp"
 #include "server/socketio/sio_fwd.hpp"
+#include "server/socketio/sio_handshake.hpp"
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,20 +25,33 @@
 namespace beastio::server {
 
 using event_handler = std::function<void(const socket_ptr&, json::array& args, const ack_sender& ack)>;
-using ack_callback = std::function<void(json::array& args)>;
+// Every incoming event, before its own handler (and also when it has none): socket.io's onAny.
+using any_handler = std::function<void(const socket_ptr&, std::string_view event, const json::array& args)>;
 using disconnect_handler = std::function<void(const socket_ptr&, std::string_view reason)>;
 
 class sio_socket : public std::enable_shared_from_this<sio_socket> {
 public:
-    sio_socket(std::string id, sio_namespace& nsp, std::weak_ptr<connection> conn, json::value auth);
+    sio_socket(std::string id, sio_namespace& nsp, std::weak_ptr<connection> conn, json::value auth,
+               handshake_ptr handshake = nullptr);
 
     const std::string& id() const { return id_; }
     sio_namespace& nsp() { return nsp_; }
+    // The CONNECT packet's auth object ({} when the client sent none): socket.handshake.auth.
     const json::value& auth() const { return auth_; }
+    // The connection's upgrade request: headers, query, address, url, time.
+    const sio_handshake& handshake() const;
     bool connected() const { return connected_.load(std::memory_order_acquire); }
 
-    // Register in the connection handler; handlers run on the connection's strand.
+    // socket.data: a JSON value the application owns (null at first). Thread-safe (a copy).
+    json::value data() const;
+    void set_data(json::value v);
+
+    // Register in the connection handler (or in middleware); handlers run on the connection's strand.
     void on(std::string event, event_handler h) { handlers_[std::move(event)] = std::move(h); }
+    void on_any(any_handler h) { any_handlers_.push_back(std::move(h)); }
+    // Before the socket leaves its rooms (rooms() still lists them; emits to this socket no longer go).
+    void on_disconnecting(disconnect_handler h) { disconnecting_handlers_.push_back(std::move(h)); }
+    // After it left them.
     void on_disconnect(disconnect_handler h) { disconnect_handlers_.push_back(std::move(h)); }
 
     // false when the name is reserved or the socket is gone.
@@ -43,26 +61,64 @@ public:
     // acknowledgements are already outstanding (a client that never acks must
     // not grow the server's memory without bound).
     bool emit_with_ack(std::string_view event, const json::array& args, ack_callback cb);
+    // The same with a deadline: cb runs once, with the ack's arguments, or with
+    // ack_error "operation has timed out" after timeout, or "socket has been
+    // disconnected" when the socket goes first. When it returns false cb never runs.
+    bool emit_with_ack(std::string_view event, const json::array& args, std::chrono::milliseconds timeout,
+                       timed_ack_callback cb);
+
+    // socket.io's socket.timeout(ms).emit(event, ...args, cb).
+    class timed {
+    public:
+        timed(sio_socket& s, std::chrono::milliseconds t) : s_(s), t_(t) {}
+        bool emit_with_ack(std::string_view event, const json::array& args, timed_ack_callback cb) {
+            return s_.emit_with_ack(event, args, t_, std::move(cb));
+        }
+
+    private:
+        sio_socket& s_;
+        std::chrono::milliseconds t_;
+    };
+    timed timeout(std::chrono::milliseconds t) { return timed(*this, t); }
+
+    // Broadcasts from this socket: to(room) and broadcast() reach everyone
+    // selected but this socket, as in socket.io.
+    sio_broadcast to(std::string room) { return broadcast().to(std::move(room)); }
+    sio_broadcast in(std::string room) { return to(std::move(room)); }
+    sio_broadcast except(std::string room) { return broadcast().except(std::move(room)); }
+    sio_broadcast broadcast();
+    // This socket only, dropped rather than queued when its connection is not keeping up.
+    sio_broadcast volatile_();
 
     // false (and a log line) when the socket has left its namespace, the name
     // is longer than sio_limits::max_room_name_bytes, or the socket is already
     // in sio_limits::max_rooms_per_socket rooms; joining a room the socket is
-    // in is true and changes nothing.
+    // in (or its own id) is true and changes nothing.
     bool join(const std::string& room);
     void leave(const std::string& room);
+    // The rooms joined, sorted (the socket's own id room is implicit, not listed).
     std::vector<std::string> rooms() const;
 
-    // Server-side namespace disconnect: sends DISCONNECT (41) and forgets the socket.
-    void disconnect();
+    // Server-side namespace disconnect: sends DISCONNECT (41) and forgets the
+    // socket; with close, closes the whole connection (every namespace on it).
+    void disconnect(bool close = false);
 
     // Sends already encoded frames to this socket only.
     void send_frames(std::vector<out_frame> frames);
+    // For adapters: queues one encoded packet, dropped when volatile and the connection lags.
+    void deliver(const broadcast_packet& packet, bool is_volatile);
+    // True once the socket has left its namespace for good (it never joins again).
+    bool left() const { return left_.load(std::memory_order_seq_cst); }
 
 private:
     friend class sio_namespace;
     friend class sio_client;
     friend class ack_sender;
-    friend class sio_broadcast;
+
+    struct pending_ack {
+        timed_ack_callback cb;
+        connection::cancel_fn cancel;  // the timeout's, when there is one
+    };
 
     // Called by sio_client on the connection strand.
     void dispatch_event(json::array& args, std::optional<std::uint64_t> ack_id);
@@ -71,19 +127,26 @@ private:
     void finish(std::string_view reason);  // disconnect handlers, leave everything
     // An application handler threw: log it, close the connection (1011).
     void handler_failed(std::string_view what, std::string_view error);
+    std::optional<std::uint64_t> register_ack(std::string_view event, pending_ack entry);
+    void ack_timed_out(std::uint64_t id);
+    void run_disconnect_handlers(std::vector<disconnect_handler>& handlers, std::string_view reason, const char* what);
 
     std::string id_;
     sio_namespace& nsp_;
     std::weak_ptr<connection> conn_;
     json::value auth_;
+    handshake_ptr handshake_;
     std::atomic<bool> connected_{true};
-    bool removed_ = false;  // left the namespace for good; guarded by nsp_.mu_
-    bool acks_closed_ = false;  // finished: no more acknowledgements; guarded by ack_mu_
+    std::atomic<bool> left_{false};
+    bool acks_closed_ = false;  // finished: no more acknowledgements; guarded by mu_
     std::unordered_map<std::string, event_handler> handlers_;
+    std::vector<any_handler> any_handlers_;
+    std::vector<disconnect_handler> disconnecting_handlers_;
     std::vector<disconnect_handler> disconnect_handlers_;
-    std::mutex ack_mu_;
+    mutable std::mutex mu_;  // pending_acks_, next_ack_id_, acks_closed_, data_
     std::uint64_t next_ack_id_ = 0;
-    std::unordered_map<std::uint64_t, ack_callback> pending_acks_;
+    std::unordered_map<std::uint64_t, pending_ack> pending_acks_;
+    json::value data_;
 };
 
 }  // namespace beastio::server

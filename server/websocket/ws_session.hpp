@@ -41,14 +41,16 @@ public:
 
     void deliver(out_frame frame) override;
     void deliver(std::vector<out_frame> frames) override;
+    void deliver_volatile(std::vector<out_frame> frames) override;
     void close(close_cause cause) override;
     void run_on_strand(std::function<void()> f) override;
+    cancel_fn run_after(std::chrono::milliseconds delay, std::function<void()> f) override;
 
 private:
     using std::enable_shared_from_this<ws_session<Stream>>::shared_from_this;
 
-    void on_accept(beast::error_code ec, std::string target);
-    void opened(std::string target);
+    void on_accept(beast::error_code ec, std::string target, handshake_ptr hs);
+    void opened(std::string target, handshake_ptr hs);
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void on_message();
@@ -60,7 +62,8 @@ private:
     void set_binary_timer(std::chrono::milliseconds after) override;
 
     void enqueue(out_frame f);
-    void enqueue(std::span<out_frame> frames);  // one packet: queued together
+    // One packet: queued together. A droppable (volatile) one is dropped when frames already wait.
+    void enqueue(std::span<out_frame> frames, bool droppable = false);
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
 

@@ -25,6 +25,29 @@ inline constexpr std::size_t keep_read_capacity = 16 * 1024;
 
 inline std::chrono::milliseconds ms(std::uint64_t v) { return std::chrono::milliseconds(v); }
 
+// socket.handshake of an Engine.IO connection: built once, shared by its sockets.
+template <class Stream>
+handshake_ptr make_handshake(const http::request<http::string_body>& req, Stream& stream) {
+    auto h = std::make_shared<sio_handshake>();
+    h->headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        h->headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    h->url = std::string(req.target());
+    const auto q = req.target().find('?');
+    if (q != beast::string_view::npos) h->query = eio::parse_query(req.target().substr(q + 1));
+    beast::error_code ec;
+    const auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+    if (!ec) h->address = ep.address().to_string();
+    h->secure = !std::is_same_v<Stream, beast::tcp_stream>;
+    h->issued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    return h;
+}
+
 }  // namespace ws_detail
 
 using ws_detail::keep_read_capacity;
@@ -100,16 +123,16 @@ void ws_session<Stream>::start(http::request<http::string_body> req) {
                                               : ctx_.cfg.max_payload);
     ws_.auto_fragment(false);
 
-    // A plain endpoint gets the request target at open; it travels in the
-    // handshake's handler, not in the session (no bytes kept per connection).
+    // A plain endpoint gets the request target at open, and Socket.IO the
+    // handshake; they travel in the handler, not in the session.
     std::string target = mode_ == mode::plain ? std::string(req.target()) : std::string();
-    ws_.async_accept(req, [self = shared_from_this(), target = std::move(target)](beast::error_code ec) mutable {
-        self->on_accept(ec, std::move(target));
-    });
+    handshake_ptr hs = mode_ == mode::engine ? ws_detail::make_handshake(req, ws_.next_layer()) : nullptr;
+    ws_.async_accept(req, [self = shared_from_this(), target = std::move(target), hs = std::move(hs)](
+                              beast::error_code ec) mutable { self->on_accept(ec, std::move(target), std::move(hs)); });
 }
 
 template <class Stream>
-void ws_session<Stream>::on_accept(beast::error_code ec, std::string target) {
+void ws_session<Stream>::on_accept(beast::error_code ec, std::string target, handshake_ptr hs) {
     if (ec) {
         log::info("websocket handshake failed peer={}: {}", peer_, ec.message());
         return;
@@ -117,12 +140,12 @@ void ws_session<Stream>::on_accept(beast::error_code ec, std::string target) {
     accepted_ = true;
     opened_at_ = std::chrono::steady_clock::now();
     ctx_.open_connections.add(shared_from_this());
-    guarded("open", [&] { opened(std::move(target)); });
+    guarded("open", [&] { opened(std::move(target), std::move(hs)); });
     do_read();
 }
 
 template <class Stream>
-void ws_session<Stream>::opened(std::string target) {
+void ws_session<Stream>::opened(std::string target, handshake_ptr hs) {
     auto self = shared_from_this();
     if (mode_ == mode::plain) {
         id_ = plain_id();
@@ -131,7 +154,8 @@ void ws_session<Stream>::opened(std::string target) {
     } else {
         id_ = random_id();
         log::info("open {} kind=engine.io peer={}{}", id_, peer_, handshake_.base64 ? " b64" : "");
-        eio_.emplace(static_cast<eio_transport&>(*this), ctx_.cfg, id_, ctx_.io, std::weak_ptr<connection>(self));
+        eio_.emplace(static_cast<eio_transport&>(*this), ctx_.cfg, id_, ctx_.io, std::weak_ptr<connection>(self),
+                     std::move(hs));
         eio_->open();
         connect_timer_.expires_after(ms(ctx_.cfg.connect_timeout_ms));
         connect_timer_.async_wait(beast::bind_front_handler(&ws_session::on_connect_timeout, self));
@@ -206,12 +230,20 @@ void ws_session<Stream>::deliver(std::vector<out_frame> frames) {
 }
 
 template <class Stream>
+void ws_session<Stream>::deliver_volatile(std::vector<out_frame> frames) {
+    if (frames.empty()) return;
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
+        self->guarded("deliver", [&] { self->enqueue(fs, true); });
+    });
+}
+
+template <class Stream>
 void ws_session<Stream>::enqueue(out_frame f) {
     enqueue(std::span<out_frame>(&f, 1));
 }
 
 template <class Stream>
-void ws_session<Stream>::enqueue(std::span<out_frame> frames) {
+void ws_session<Stream>::enqueue(std::span<out_frame> frames, bool droppable) {
     if (closing_ || !accepted_) return;
     // b64 clients get attachments as "b<base64>" text (their size is what counts).
     if (handshake_.base64) {
@@ -225,6 +257,7 @@ void ws_session<Stream>::enqueue(std::span<out_frame> frames) {
     // keeps up (a server frame is at most about --max-payload).
     const std::size_t in_flight = writing_ && !queue_.empty() ? 1 : 0;
     const std::size_t waiting = queue_.size() - in_flight;
+    if (waiting > 0 && droppable) return;  // volatile: the client is not keeping up, drop it
     if (waiting > 0) {
         const std::size_t waiting_bytes = queue_.bytes() - (in_flight ? frame_bytes(queue_.front()) : 0);
         std::size_t bytes = 0;
@@ -283,7 +316,13 @@ void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
 
 template <class Stream>
 void ws_session<Stream>::close(close_cause cause) {
-    net::dispatch(ws_.get_executor(), [self = shared_from_this(), cause] { self->start_close(cause); });
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), cause] {
+        // The application's disconnect(true): every namespace gets its DISCONNECT first,
+        // so that the client knows it was sent away (and does not reconnect).
+        if (cause == close_cause::server_disconnect && self->eio_ && !self->closing_)
+            self->guarded("disconnect", [&] { self->eio_->disconnect_all(); });
+        self->start_close(cause);
+    });
 }
 
 template <class Stream>
@@ -291,6 +330,20 @@ void ws_session<Stream>::run_on_strand(std::function<void()> f) {
     net::dispatch(ws_.get_executor(), [self = shared_from_this(), fn = std::move(f)] {
         self->guarded("a task on the connection", fn);
     });
+}
+
+template <class Stream>
+connection::cancel_fn ws_session<Stream>::run_after(std::chrono::milliseconds delay, std::function<void()> f) {
+    auto timer = std::make_shared<net::steady_timer>(ws_.get_executor(), delay);
+    // The timer does not keep the session alive: a closed connection's tasks are dropped.
+    std::weak_ptr<ws_session> weak = shared_from_this();
+    timer->async_wait([weak, timer, fn = std::move(f)](beast::error_code ec) {
+        if (ec) return;
+        auto self = weak.lock();
+        if (!self || self->finished_) return;
+        self->guarded("a timer of the connection", fn);
+    });
+    return [timer, ex = ws_.get_executor()] { net::dispatch(ex, [timer] { timer->cancel(); }); };
 }
 
 template <class Stream>

@@ -30,9 +30,41 @@ public:
         ++units_;
         for (const auto& f : frames) record(f);
     }
+    // Dropped while the test says frames are waiting (backlogged), queued otherwise.
+    void deliver_volatile(std::vector<server::out_frame> frames) override {
+        if (backlogged) {
+            ++dropped;
+            return;
+        }
+        deliver(std::move(frames));
+    }
     void close(server::close_cause cause) override { closes.push_back(cause); }
     // The test thread plays the strand: run inline, as dispatch does on the strand.
     void run_on_strand(std::function<void()> f) override { f(); }
+    // Timers do not run by themselves: the test fires them (fire_timers) in its own time.
+    cancel_fn run_after(std::chrono::milliseconds delay, std::function<void()> f) override {
+        auto t = std::make_shared<timer>(timer{delay, std::move(f), false});
+        timers.push_back(t);
+        return [t] { t->cancelled = true; };
+    }
+    // Runs every timer not yet run or cancelled; returns how many ran.
+    std::size_t fire_timers() {
+        std::size_t ran = 0;
+        auto due = timers;
+        for (auto& t : due) {
+            if (t->cancelled || !t->f) continue;
+            auto f = std::move(t->f);
+            t->f = nullptr;
+            f();
+            ++ran;
+        }
+        return ran;
+    }
+    std::size_t pending_timers() const {
+        std::size_t n = 0;
+        for (const auto& t : timers) n += !t->cancelled && t->f ? 1 : 0;
+        return n;
+    }
 
     // Text of frame i (for readable failures: binary frames show as "<bin:...>").
     std::string text(std::size_t i) const {
@@ -44,6 +76,15 @@ public:
 
     std::vector<recorded_frame> transcript;
     std::vector<server::close_cause> closes;
+    bool backlogged = false;   // deliver_volatile drops while true
+    std::size_t dropped = 0;   // volatile packets dropped
+
+    struct timer {
+        std::chrono::milliseconds delay;
+        std::function<void()> f;
+        bool cancelled;
+    };
+    std::vector<std::shared_ptr<timer>> timers;
 
 private:
     void record(const server::out_frame& f) {

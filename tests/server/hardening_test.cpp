@@ -337,8 +337,10 @@ class full_connection final : public beastio::server::connection {
 public:
     void deliver(beastio::server::out_frame) override { overflow(); }
     void deliver(std::vector<beastio::server::out_frame>) override { overflow(); }
+    void deliver_volatile(std::vector<beastio::server::out_frame>) override {}  // dropped: the queue is full
     void close(close_cause) override {}
     void run_on_strand(std::function<void()> f) override { f(); }
+    cancel_fn run_after(std::chrono::milliseconds, std::function<void()>) override { return [] {}; }
     beastio::server::sio_client* client = nullptr;
     int deliveries = 0;
 

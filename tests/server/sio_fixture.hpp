@@ -39,6 +39,7 @@ inline const char* cause_name(std::optional<server::close_cause> c) {
         case close_cause::binary_timeout: return "binary_timeout";
         case close_cause::handler_error: return "handler_error";
         case close_cause::internal_error: return "internal_error";
+        case close_cause::server_disconnect: return "server_disconnect";
     }
     return "?";
 }
