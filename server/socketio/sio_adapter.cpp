@@ -6,6 +6,8 @@
 
 namespace beastio::server {
 
+void sio_adapter::unicast(sio_socket& s, const broadcast_packet& packet) { s.deliver(packet, false); }
+
 void sio_adapter::add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
     for (const auto& s : sockets(opts))
         for (const auto& r : rooms) s->join(r);

@@ -33,6 +33,7 @@ void sio_socket::send_frames(std::vector<out_frame> frames) {
 }
 
 void sio_socket::deliver(const broadcast_packet& packet, bool is_volatile) {
+    if (!connected()) return;  // finishing (its disconnecting handlers run): nothing more for it
     auto c = conn_.lock();
     if (!c) return;
     if (is_volatile) c->deliver_volatile(packet.frames);
@@ -41,7 +42,7 @@ void sio_socket::deliver(const broadcast_packet& packet, bool is_volatile) {
 
 bool sio_socket::emit(std::string_view event, const json::array& args) {
     if (sio::is_reserved_event(event) || !connected()) return false;
-    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args)));
+    nsp_.adapter().unicast(*this, broadcast_packet{to_frames(sio::encode_event_frame(nsp_.name(), event, args))});
     return true;
 }
 

@@ -23,50 +23,7 @@ using beastio::test::sio_conn;
 namespace json = beastio::json;
 namespace sio = beastio::sio;
 
-namespace {
-
-// Connects n clients to nsp and returns their sockets, in connection order.
-struct crowd {
-    sio_server& io;
-    std::vector<std::unique_ptr<sio_conn>> conns;
-    std::vector<socket_ptr> sockets;
-
-    crowd(sio_server& server, std::size_t n, const std::string& nsp = "/") : io(server) {
-        for (std::size_t i = 0; i < n; ++i) {
-            conns.push_back(std::make_unique<sio_conn>(io));
-            const std::string sid = conns.back()->connect(nsp);
-            sockets.push_back(io.of(nsp).find(sid));
-            REQUIRE(sockets.back() != nullptr);
-        }
-    }
-    sio_conn& operator[](std::size_t i) { return *conns.at(i); }
-
-    // Runs send(), then names the members that received one new frame ("02"
-    // = the first and the third). Every recipient must have got exactly one
-    // frame, with the expected bytes, and all of them the very same buffer.
-    std::string recipients(const std::function<std::size_t()>& send, const std::string& expected) {
-        std::vector<std::size_t> before;
-        for (const auto& c : conns) before.push_back(c->frames());
-        const std::size_t reported = send();
-        std::string who;
-        beastio::server::frame_ptr shared;
-        for (std::size_t i = 0; i < conns.size(); ++i) {
-            const auto& t = conns[i]->conn->transcript;
-            if (t.size() == before[i]) continue;
-            INFO("member " << i);
-            CHECK(t.size() == before[i] + 1);
-            CHECK_FALSE(t.back().binary);
-            CHECK(t.back().bytes == expected);
-            if (!shared) shared = t.back().data;
-            CHECK(t.back().data == shared);
-            who += std::to_string(i);
-        }
-        CHECK(reported == who.size());
-        return who;
-    }
-};
-
-}  // namespace
+using beastio::test::crowd;
 
 TEST_CASE("sio_server: of() creates once, find() never creates", "[io]") {
     sio_server io;

@@ -12,6 +12,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <vector>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,8 +65,8 @@ inline bool is_id_char(char c) {
 
 class sio_conn {
 public:
-    explicit sio_conn(server::sio_server& io, sio::decode_options options = {})
-        : conn(std::make_shared<fake_connection>()), sio(io, conn, std::move(options)) {}
+    explicit sio_conn(server::sio_server& io, sio::decode_options options = {}, server::handshake_ptr hs = nullptr)
+        : conn(std::make_shared<fake_connection>()), sio(io, conn, std::move(options), std::move(hs)) {}
     ~sio_conn() { sio.close_all("transport close"); }  // as the session does when it ends
     sio_conn(const sio_conn&) = delete;
     sio_conn& operator=(const sio_conn&) = delete;
@@ -91,6 +94,48 @@ public:
     std::shared_ptr<fake_connection> conn;
     server::sio_client sio;
 };
+
+// Connects n clients to nsp and returns their sockets, in connection order.
+struct crowd {
+    server::sio_server& io;
+    std::vector<std::unique_ptr<sio_conn>> conns;
+    std::vector<server::socket_ptr> sockets;
+
+    crowd(server::sio_server& server, std::size_t n, const std::string& nsp = "/") : io(server) {
+        for (std::size_t i = 0; i < n; ++i) {
+            conns.push_back(std::make_unique<sio_conn>(io));
+            const std::string sid = conns.back()->connect(nsp);
+            sockets.push_back(io.of(nsp).find(sid));
+            REQUIRE(sockets.back() != nullptr);
+        }
+    }
+    sio_conn& operator[](std::size_t i) { return *conns.at(i); }
+
+    // Runs send(), then names the members that received one new frame ("02"
+    // = the first and the third). Every recipient must have got exactly one
+    // frame, with the expected bytes, and all of them the very same buffer.
+    std::string recipients(const std::function<std::size_t()>& send, const std::string& expected) {
+        std::vector<std::size_t> before;
+        for (const auto& c : conns) before.push_back(c->frames());
+        const std::size_t reported = send();
+        std::string who;
+        server::frame_ptr shared;
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+            const auto& t = conns[i]->conn->transcript;
+            if (t.size() == before[i]) continue;
+            INFO("member " << i);
+            CHECK(t.size() == before[i] + 1);
+            CHECK_FALSE(t.back().binary);
+            CHECK(t.back().bytes == expected);
+            if (!shared) shared = t.back().data;
+            CHECK(t.back().data == shared);
+            who += std::to_string(i);
+        }
+        CHECK(reported == who.size());
+        return who;
+    }
+};
+
 
 inline std::string js(const json::value& v) { return json::serialize(v); }
 inline std::string js(const json::array& a) { return json::serialize(json::value(a)); }
