@@ -1,6 +1,11 @@
 // The echo service: the Socket.IO API's demo and the test suite's peer.
 #include "echo/echo.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <regex>
 #include <stdexcept>
 
 namespace beastio::examples {
@@ -15,6 +20,172 @@ void greet(const socket_ptr& s) {
 
 const std::string* string_arg(const json::array& args, std::size_t i) {
     return i < args.size() && args[i].is_string() ? &args[i].as_string() : nullptr;
+}
+
+const json::value* arg(const json::array& args, std::size_t i) { return i < args.size() ? &args[i] : nullptr; }
+
+std::vector<std::string> string_list(const json::value* v) {
+    std::vector<std::string> out;
+    if (v && v->is_array())
+        for (const auto& x : v->as_array())
+            if (x.is_string()) out.push_back(x.as_string());
+    return out;
+}
+
+std::uint64_t uint_arg(const json::array& args, std::size_t i, std::uint64_t fallback, std::uint64_t max) {
+    const json::value* v = arg(args, i);
+    if (!v || !v->is_number()) return fallback;
+    const std::string& t = v->as_number().text;
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    return ec == std::errc() && end == t.data() + t.size() && n <= max ? n : fallback;
+}
+
+json::array strings(const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+}
+
+// socket.handshake as JSON, for the tests to compare with what they sent.
+json::value handshake_json(const sio_socket& s) {
+    const auto& h = s.handshake();
+    json::object headers;
+    for (const auto& [k, v] : h.headers) headers.emplace_back(k, json::value(v));
+    json::object query;
+    for (const auto& [k, v] : h.query.params()) query.emplace_back(k, json::value(v));
+    return json::value(json::object{{"headers", json::value(std::move(headers))},
+                                    {"query", json::value(std::move(query))},
+                                    {"url", json::value(h.url)},
+                                    {"address", json::value(h.address)},
+                                    {"secure", json::value(h.secure)},
+                                    {"issued", json::value(static_cast<std::int64_t>(h.issued_ms))},
+                                    {"time", json::value(h.time())},
+                                    {"auth", s.auth()}});
+}
+
+// A selection from {"rooms": [...], "except": [...]}.
+sio_broadcast selection(sio_namespace& nsp, const json::value* spec) {
+    sio_broadcast b(nsp);
+    if (!spec || !spec->is_object()) return b;
+    for (auto& r : string_list(spec->find("rooms"))) b.to(r);
+    for (auto& r : string_list(spec->find("except"))) b.except(r);
+    return b;
+}
+
+// "/api": the rest of the server API, one event per call, for the tests.
+void install_api(sio_server& io) {
+    auto& api = io.of("/api");
+    api.on_connection([&io, &api](const socket_ptr& s) {
+        // Every incoming event is counted before its handler runs.
+        s->on_any([](const socket_ptr& self, std::string_view event, const json::array&) {
+            json::value d = self->data();
+            if (!d.is_object()) d = json::value(json::object{});
+            const json::value* seen = d.find("seen");
+            json::array list = seen && seen->is_array() ? seen->as_array() : json::array{};
+            list.emplace_back(std::string(event));
+            d.as_object().erase(std::remove_if(d.as_object().begin(), d.as_object().end(),
+                                               [](const auto& kv) { return kv.first == "seen"; }),
+                                d.as_object().end());
+            d.as_object().emplace_back("seen", json::value(std::move(list)));
+            self->set_data(std::move(d));
+        });
+        // whoami -> ack {id, rooms, data, handshake}
+        s->on("whoami", [](const socket_ptr& self, json::array&, const ack_sender& ack) {
+            ack(json::array{json::value(json::object{{"id", json::value(self->id())},
+                                                     {"rooms", json::value(strings(self->rooms()))},
+                                                     {"data", self->data()},
+                                                     {"handshake", handshake_json(*self)}})});
+        });
+        s->on("set-name", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            json::value d = self->data();
+            if (!d.is_object()) d = json::value(json::object{});
+            d.as_object().emplace_back("name", args.empty() ? json::value() : args[0]);
+            self->set_data(std::move(d));
+            ack();
+        });
+        s->on("join", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            const std::string* room = string_arg(args, 0);
+            ack(json::array{room != nullptr && self->join(*room)});
+        });
+        // to-others(room, ...args): room-message to the room but the sender; acks the count.
+        s->on("to-others", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            const std::string* room = string_arg(args, 0);
+            if (room == nullptr) return ack(json::array{0});
+            const std::string name = *room;
+            args.erase(args.begin());
+            ack(json::array{self->to(name).emit("room-message", args)});
+        });
+        // ask(timeout_ms, ...args): the server asks the client with a timeout; the
+        // outcome comes back as the event "asked" {error} or {answer}.
+        s->on("ask", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            const auto ms = uint_arg(args, 0, 1000, 600000);
+            json::array question(args.size() > 1 ? args.begin() + 1 : args.end(), args.end());
+            const bool sent = self->timeout(std::chrono::milliseconds(ms))
+                                  .emit_with_ack("question", question,
+                                                 [weak = std::weak_ptr<sio_socket>(self)](
+                                                     const std::optional<ack_error>& err, json::array& answer) {
+                                                     auto me = weak.lock();
+                                                     if (!me) return;
+                                                     if (err)
+                                                         me->emit("asked", {json::value(json::object{
+                                                                               {"error", json::value(err->message)}})});
+                                                     else
+                                                         me->emit("asked", {json::value(json::object{
+                                                                               {"answer", json::value(answer)}})});
+                                                 });
+            ack(json::array{sent});
+        });
+        // flood(n, bytes, volatile): n events "flood" of that many bytes to this socket in one go.
+        s->on("flood", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            const auto n = uint_arg(args, 0, 1, 10000);
+            const auto bytes = uint_arg(args, 1, 1, 1000000);
+            const json::value* vol = arg(args, 2);
+            const bool is_volatile = vol && vol->is_bool() && vol->as_bool();
+            const json::array payload{json::value(std::string(bytes, 'v'))};
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (is_volatile) self->volatile_().emit("flood", payload);
+                else self->emit("flood", payload);
+            }
+            ack(json::array{n});
+        });
+        // select(spec, verb, rooms): fetch (ack: ids and names), join, leave, disconnect, close.
+        s->on("select", [&api](const socket_ptr&, json::array& args, const ack_sender& ack) {
+            auto b = selection(api, arg(args, 0));
+            const std::string* verb = string_arg(args, 1);
+            const auto rooms = string_list(arg(args, 2));
+            if (!verb) return ack(json::array{"no verb"});
+            if (*verb == "fetch") {
+                json::array found;
+                for (const auto& x : b.fetch_sockets()) {
+                    const json::value d = x->data();
+                    const json::value* name = d.find("name");
+                    found.emplace_back(json::object{{"id", json::value(x->id())},
+                                                    {"name", name ? *name : json::value()},
+                                                    {"rooms", json::value(strings(x->rooms()))}});
+                }
+                return ack(json::array{json::value(std::move(found))});
+            }
+            if (*verb == "join") b.sockets_join(rooms);
+            else if (*verb == "leave") b.sockets_leave(rooms);
+            else if (*verb == "disconnect") b.disconnect_sockets(false);
+            else if (*verb == "close") b.disconnect_sockets(true);
+            else return ack(json::array{"unknown verb"});
+            ack(json::array{"done"});
+        });
+        // shout(...args): "shout" to every socket of every namespace.
+        s->on("shout", [&io](const socket_ptr&, json::array& args, const ack_sender& ack) {
+            ack(json::array{io.emit_all_namespaces("shout", args)});
+        });
+        // Before it leaves: the members of its rooms learn who goes and from where.
+        s->on_disconnecting([](const socket_ptr& self, std::string_view reason) {
+            for (const auto& room : self->rooms())
+                self->to(room).emit("leaving", json::array{self->id(), room, std::string(reason)});
+        });
+    });
+    // Dynamic namespaces: /dyn-<digits> exist from their first CONNECT.
+    auto& dyn = io.of(std::regex("/dyn-[0-9]+"));
+    dyn.on_connection([](const socket_ptr& s) { s->emit("welcome", json::array{s->nsp().name()}); });
 }
 
 }  // namespace
@@ -54,6 +225,7 @@ void install_echo(server::server_process& srv) {
         });
     });
     srv.io().of("/custom").on_connection([](const socket_ptr& s) { greet(s); });
+    install_api(srv.io());
     srv.set_name("echo");
 }
 
