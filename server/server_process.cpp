@@ -10,6 +10,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <malloc.h>
@@ -248,6 +250,37 @@ int server_process::run() {
     for (auto& t : pool) t.join();
     log::info("stopped");
     return 0;
+}
+
+int run_main(int argc, char** argv, std::string_view program, std::string_view version,
+             const std::function<void(server_process&)>& setup) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    environment env;
+    if (const char* p = std::getenv("PORT")) env.port = std::string(p);
+    if (const char* t = std::getenv("BEASTIO_AUTH_TOKEN")) env.auth_token = std::string(t);
+
+    const auto parsed = parse_args(args, env, std::thread::hardware_concurrency());
+    switch (parsed.what) {
+        case parse_outcome::action::help:
+            fmt::print("{}", help_text());
+            return 0;
+        case parse_outcome::action::version:
+            fmt::print("{} {}\n", program, version);
+            return 0;
+        case parse_outcome::action::error:
+            fmt::print(stderr, "{}: {}\n", program, parsed.message);
+            return 2;
+        case parse_outcome::action::run:
+            break;
+    }
+    try {
+        server_process srv(parsed.cfg);
+        setup(srv);
+        return srv.run();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}: cannot start: {}\n", program, e.what());
+        return 1;
+    }
 }
 
 }  // namespace beastio::server

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace beastio::server {
 
@@ -51,5 +52,16 @@ private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// A whole main() for a server built on the library: reads the flags of
+// docs/usage.md (and the PORT and BEASTIO_AUTH_TOKEN variables), answers
+// --help and --version, calls setup, then runs until SIGTERM or SIGINT.
+// Returns the exit code: 0, 1 when the server cannot start, 2 for bad flags.
+//
+//   int main(int argc, char** argv) {
+//       return beastio::server::run_main(argc, argv, "my-service", "1.0", [](auto& srv) { ... });
+//   }
+int run_main(int argc, char** argv, std::string_view program, std::string_view version,
+             const std::function<void(server_process&)>& setup);
 
 }  // namespace beastio::server

@@ -22,6 +22,13 @@ export function beastioBinary() {
   return bin;
 }
 
+// The chat example's server (examples/chat): beastio's flags and log lines.
+export function chatBinary() {
+  const bin = process.env.BEASTIO_CHAT_BIN || path.join(SOURCE_DIR, 'build', 'beastio-chat');
+  if (!fs.existsSync(bin)) throw new Error(`chat binary not found at ${bin}: run ./dev build, or set BEASTIO_CHAT_BIN`);
+  return bin;
+}
+
 // Set by the asan/tsan ctest entries: the binary is a sanitizer build.
 export const SANITIZED = Boolean(process.env.BEASTIO_SANITIZER);
 const SANITIZER_REPORT = /ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer/;
@@ -242,17 +249,20 @@ function flagArgs({ address, port, defaults, flags, args, beastio }) {
  * `port` the one it was told to use; ready when `ready` (a RegExp) matches a
  * log line, or, without one, when the port accepts a connection.
  *
+ * `binary`: another executable built on the library (beastio's flags and
+ * "listening" line), started the same way.
+ *
  * Both: env (extra variables; undefined removes one), timeoutMs, cpu (pin to
  * that core with taskset, which execs the program so the pid is the server's),
  * maxOpenFiles (run under that open-file limit, through prlimit, same pid).
  */
 export async function startServer(opts = {}) {
   const {
-    command, flags = {}, defaults = {}, args = [], address = command ? null : '127.0.0.1', port = command ? null : 0,
+    command, binary, flags = {}, defaults = {}, args = [], address = command ? null : '127.0.0.1', port = command ? null : 0,
     env = {}, timeoutMs = 10000, cpu, maxOpenFiles, ready,
   } = opts;
   const beastio = !command;
-  const program = beastio ? [beastioBinary()] : command;
+  const program = beastio ? [binary ?? beastioBinary()] : command;
   const argv = [...program, ...flagArgs({ address, port: beastio ? port : null, defaults, flags, args, beastio })];
   let wrapped = argv;
   if (maxOpenFiles) wrapped = ['prlimit', `--nofile=${maxOpenFiles}:${maxOpenFiles}`, '--', ...wrapped];

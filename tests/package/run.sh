@@ -31,6 +31,8 @@ grep -q "$work/prefix/include/beastio/server/server_process.hpp" "$work/deps.txt
 
 version=$("$work/build/beastio" --version)
 [ "$version" = "beastio 0.1.0" ] || fail "unexpected --version: $version"
+version=$("$work/build/beastio-chat" --version)
+[ "$version" = "beastio-chat 0.1.0" ] || fail "unexpected beastio-chat --version: $version"
 
 "$work/build/beastio" --address 127.0.0.1 --port 0 --app echo 2> "$work/server.log" &
 pid=$!

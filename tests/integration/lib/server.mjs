@@ -4,7 +4,7 @@
 // defaults: false starts the server with none of them.
 import * as fixture from '../../lib/fixture.mjs';
 
-export { SANITIZED, freePort, runToExit, sleep, waitUntil } from '../../lib/fixture.mjs';
+export { SANITIZED, chatBinary, freePort, runToExit, sleep, waitUntil } from '../../lib/fixture.mjs';
 
 export const DEFAULT_FLAGS = {
   '--ping-interval-ms': '300',
