@@ -15,7 +15,7 @@ rank() {
     server/websocket/*) echo 4 ;;
     server/http/*) echo 5 ;;
     server/*) echo 6 ;;
-    examples/*|integers/*|echo/*) echo 7 ;;
+    examples/*|integers/*|echo/*|chat/*) echo 7 ;;
     *) echo 99 ;;
   esac
 }
