@@ -177,7 +177,7 @@ server_process::server_process(const config& cfg) : impl_(std::make_unique<impl>
     impl_->fd_limit = raise_fd_limit();
     ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(impl_->fd_limit);
     ctx.io.set_limits(sio_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces,
-                                 cfg.max_room_name_bytes, cfg.max_dynamic_namespaces});
+                                 cfg.max_room_name_bytes, cfg.max_dynamic_namespaces, cfg.max_dynamic_name_bytes});
     if (!cfg.auth_token.empty()) {
         // Every namespace: the CONNECT's auth must carry {"token": <the token>}.
         ctx.io.use([token = cfg.auth_token](const socket_ptr& s, const middleware_next& next) {

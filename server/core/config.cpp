@@ -141,9 +141,12 @@ const std::vector<flag_spec>& flags() {
         {"--max-namespaces", "N", "namespaces one connection may join (default 32)",
          uint_flag(&config::max_namespaces, 1, 100000, "namespaces")},
         {"--max-dynamic-namespaces", "N",
-         "namespaces a dynamic namespace (library API) may create in all;\n"
+         "namespaces dynamic namespaces (library API) may create, at once;\n"
          "CONNECT_ERROR beyond it (default 1000)",
          uint_flag(&config::max_dynamic_namespaces, 1, 1000000, "namespaces")},
+        {"--max-dynamic-name-bytes", "N",
+         "longest namespace name a dynamic namespace may create (default 256)",
+         uint_flag(&config::max_dynamic_name_bytes, 1, 65536, "bytes")},
         {"--max-connections", "N",
          "WebSocket connections at once; the next upgrade gets 503 (default:\n"
          "the open-file limit minus a reserve, see docs/reliability.md)",

@@ -42,7 +42,8 @@ struct config {
     std::size_t max_room_name_bytes = 256;
     std::size_t max_plain_message_bytes = 4096;      // what a plain-stream client may send (it is read and dropped)
     std::size_t max_namespaces = 32;                 // namespaces joined by one connection
-    std::size_t max_dynamic_namespaces = 1000;       // created by dynamic namespaces, in all
+    std::size_t max_dynamic_namespaces = 1000;       // created by dynamic namespaces, existing at once
+    std::size_t max_dynamic_name_bytes = 256;        // longer names never create a dynamic namespace
 
     // ---- limits of the server ----
     std::size_t max_connections = 0;         // WebSocket connections; 0 = from the open-file limit

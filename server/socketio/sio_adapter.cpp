@@ -6,7 +6,9 @@
 
 namespace beastio::server {
 
-void sio_adapter::unicast(sio_socket& s, const broadcast_packet& packet) { s.deliver(packet, false); }
+void sio_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {
+    s.deliver(packet, is_volatile);
+}
 
 void sio_adapter::add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
     for (const auto& s : sockets(opts))

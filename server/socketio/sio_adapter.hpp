@@ -72,8 +72,8 @@ public:
     // ---- delivery ----
     // Queues the packet for every selected socket; returns how many (on this node).
     virtual std::size_t broadcast(const broadcast_packet& packet, const broadcast_options& opts) = 0;
-    // A private emit to one socket of this node (sio_socket::emit); the default queues it.
-    virtual void unicast(sio_socket& s, const broadcast_packet& packet);
+    // A private emit to one socket of this node (sio_socket::emit, volatile_().emit); the default queues it.
+    virtual void unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile);
 
     // ---- queries (this node) ----
     virtual std::vector<socket_ptr> sockets(const broadcast_options& opts) const = 0;

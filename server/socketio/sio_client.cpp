@@ -72,7 +72,7 @@ std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
     }
     json::value auth = p.data ? std::move(*p.data) : json::value(json::object{});
     // A namespace registered with of(), or one a dynamic namespace creates now.
-    sio_namespace* nsp = io_.resolve(p.nsp, auth);
+    std::shared_ptr<sio_namespace> nsp = io_.resolve(p.nsp, auth);
     if (!nsp) {
         send_connect_error(p.nsp, {"Invalid namespace"});
         return std::nullopt;  // the connection stays open; the client may try again
@@ -83,9 +83,10 @@ std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
         log::info("CONNECT to {} refused: the connection has joined {} namespaces (--max-namespaces)", shown(p.nsp),
                   sockets_.size() + pending_.size());
         send_connect_error(p.nsp, {fmt::format("too many namespaces on one connection (at most {})", max)});
+        io_.release(*nsp);  // no socket holds it: a dynamic one may go again
         return std::nullopt;
     }
-    auto s = std::make_shared<sio_socket>(random_id(), *nsp, conn_, std::move(auth), handshake_);
+    auto s = std::make_shared<sio_socket>(random_id(), nsp, conn_, std::move(auth), handshake_);
     pending_[p.nsp] = s;
     run_middlewares(s, *nsp, 0);
     return std::nullopt;

@@ -10,7 +10,8 @@ struct sio_limits {
     std::size_t max_rooms_per_socket = 1000;  // join() beyond it is refused
     std::size_t max_namespaces = 32;          // per connection; CONNECT_ERROR beyond it
     std::size_t max_room_name_bytes = 256;    // join() of a longer name is refused
-    std::size_t max_dynamic_namespaces = 1000;  // created by sio_server::of(pattern), in all
+    std::size_t max_dynamic_namespaces = 1000;  // created by sio_server::of(pattern), at once
+    std::size_t max_dynamic_name_bytes = 256;   // longer names never create a namespace
 };
 
 }  // namespace beastio::server

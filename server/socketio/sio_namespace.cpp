@@ -21,6 +21,7 @@ bool sio_namespace::add(const socket_ptr& s) {
         adapter_->remove_socket(s->id());
         return false;
     }
+    s->joined_.store(true);
     return true;
 }
 

@@ -19,6 +19,8 @@ namespace beastio::server {
 
 using connection_handler = std::function<void(const socket_ptr&)>;
 
+class sio_dynamic_namespace;
+
 class sio_namespace {
 public:
     // factory makes this namespace's adapter (sio_memory_adapter when empty).
@@ -64,6 +66,7 @@ private:
     friend class sio_socket;
     friend class sio_client;
     friend class sio_server;
+    friend class sio_dynamic_namespace;
 
     // s joins the table; false (and nothing changed) when s has already left.
     bool add(const socket_ptr& s);
@@ -75,6 +78,11 @@ private:
     std::vector<connection_handler> connection_handlers_;
     std::vector<middleware> middlewares_;
     std::unique_ptr<sio_adapter> adapter_;
+    // Created by a dynamic namespace: its parent, and the sockets (joined or in
+    // their CONNECT) that keep it in the registry; guarded by the registry's lock.
+    sio_dynamic_namespace* parent_ = nullptr;
+    sio_server* server_ = nullptr;
+    std::size_t users_ = 0;
 };
 
 }  // namespace beastio::server

@@ -42,19 +42,22 @@
 
 namespace beastio::server {
 
-// Decides whether a CONNECT to a namespace nobody registered creates it.
+// Decides whether a CONNECT to a namespace nobody registered creates it. It
+// runs on the connection's strand, from any I/O thread, without a lock held.
 using namespace_predicate = std::function<bool(std::string_view name, const json::value& auth)>;
 
 // socket.io's io.of(/regex/) or io.of(fn): a family of namespaces created on
 // their first CONNECT. Handlers and middleware registered here (before the
-// server starts) are those of every namespace it creates.
+// server starts) are those of every namespace it creates. A created namespace
+// is removed again when its last socket has gone (socket.io's
+// cleanupEmptyChildNamespaces), and a CONNECT that is refused leaves nothing.
 class sio_dynamic_namespace {
 public:
     explicit sio_dynamic_namespace(namespace_predicate p) : predicate_(std::move(p)) {}
     void on_connection(connection_handler h) { connection_handlers_.push_back(std::move(h)); }
     void use(middleware m) { middlewares_.push_back(std::move(m)); }
-    // The namespaces it has created so far.
-    std::vector<sio_namespace*> children() const;
+    // The namespaces it has created that exist now.
+    std::vector<std::shared_ptr<sio_namespace>> children() const;
     // To every socket of every namespace it created.
     std::size_t emit(std::string_view event, const json::array& args = {});
 
@@ -64,32 +67,36 @@ private:
     std::vector<connection_handler> connection_handlers_;
     std::vector<middleware> middlewares_;
     mutable std::mutex mu_;
-    std::vector<sio_namespace*> children_;
+    std::vector<std::weak_ptr<sio_namespace>> children_;
 };
 
 // The namespace registry.
 class sio_server {
 public:
-    // A namespace by name, created if needed. Call before the server starts.
+    // A namespace by name, created if needed. Call before the server starts;
+    // namespaces made this way exist as long as the server.
     sio_namespace& of(const std::string& name);
     // Namespaces whose names match (the whole name) or satisfy the predicate
-    // are created on their first CONNECT, at most sio_limits::max_dynamic_namespaces
-    // in all. Register before the server starts; the first that accepts a name wins.
+    // are created on their first CONNECT: at most sio_limits::max_dynamic_namespaces
+    // at once, with names of at most sio_limits::max_dynamic_name_bytes. Register
+    // before the server starts; the first that accepts a name wins.
     sio_dynamic_namespace& of(const std::regex& pattern);
     sio_dynamic_namespace& of(namespace_predicate predicate);
 
-    // Registered or already created; never creates. Thread-safe.
-    sio_namespace* find(std::string_view name);
-    // find, or create through a dynamic namespace; nullptr: an invalid namespace. Thread-safe.
-    sio_namespace* resolve(std::string_view name, const json::value& auth);
+    // A namespace that exists now; never creates. Thread-safe.
+    std::shared_ptr<sio_namespace> find(std::string_view name);
+    // For sio_client: find, or create through a dynamic namespace; nullptr for
+    // an invalid namespace. A namespace so obtained stays until release().
+    std::shared_ptr<sio_namespace> resolve(std::string_view name, const json::value& auth);
+    void release(sio_namespace& nsp);
 
-    // To the main namespace "/" (socket.io's io.emit and io.to); nothing when there is none.
+    // To the main namespace "/" (socket.io's io.emit and io.to).
     std::size_t emit(std::string_view event, const json::array& args = {});
     sio_broadcast to(std::string room) { return of("/").to(std::move(room)); }
     // To every socket of every namespace, each namespace's packet encoded once.
     std::size_t emit_all_namespaces(std::string_view event, const json::array& args = {});
     // Every namespace that exists now.
-    std::vector<sio_namespace*> namespaces();
+    std::vector<std::shared_ptr<sio_namespace>> namespaces();
 
     // Middleware for every namespace, run before each namespace's own
     // (the server's --auth-token check is one). Register before the server starts.
@@ -103,15 +110,15 @@ public:
     void set_adapter_factory(adapter_factory f) { adapter_factory_ = std::move(f); }
 
 private:
-    sio_namespace& create(const std::string& name);  // under mu_
+    std::shared_ptr<sio_namespace> make(const std::string& name) const;
 
     sio_limits limits_;
     adapter_factory adapter_factory_;
     std::vector<middleware> middlewares_;
     std::mutex mu_;
-    std::map<std::string, std::unique_ptr<sio_namespace>, std::less<>> namespaces_;
+    std::map<std::string, std::shared_ptr<sio_namespace>, std::less<>> namespaces_;
     std::vector<std::unique_ptr<sio_dynamic_namespace>> dynamic_;
-    std::size_t dynamic_created_ = 0;
+    std::size_t dynamic_live_ = 0;  // under mu_
 };
 
 }  // namespace beastio::server

@@ -5,11 +5,12 @@
 #include "server/core/log.hpp"
 #include "server/socketio/sio_frames.hpp"
 #include "server/socketio/sio_namespace.hpp"
+#include "server/socketio/sio_server.hpp"
 
 namespace beastio::server {
 
-sio_socket::sio_socket(std::string id, sio_namespace& nsp, std::weak_ptr<connection> conn, json::value auth,
-                       handshake_ptr handshake)
+sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<connection> conn,
+                       json::value auth, handshake_ptr handshake)
     : id_(std::move(id)), nsp_(nsp), conn_(std::move(conn)), auth_(std::move(auth)), handshake_(std::move(handshake)) {}
 
 const sio_handshake& sio_socket::handshake() const {
@@ -40,21 +41,20 @@ void sio_socket::deliver(const broadcast_packet& packet, bool is_volatile) {
     else deliver_frames(*c, packet.frames);
 }
 
-bool sio_socket::emit(std::string_view event, const json::array& args) {
+bool sio_socket::emit(std::string_view event, const json::array& args, bool is_volatile) {
     if (sio::is_reserved_event(event) || !connected()) return false;
-    nsp_.adapter().unicast(*this, broadcast_packet{to_frames(sio::encode_event_frame(nsp_.name(), event, args))});
+    nsp_->adapter().unicast(*this, broadcast_packet{to_frames(sio::encode_event_frame(nsp_->name(), event, args))},
+                           is_volatile);
     return true;
 }
 
-sio_broadcast sio_socket::broadcast() { return sio_broadcast(nsp_).except(id_); }
-
-sio_broadcast sio_socket::volatile_() { return sio_broadcast(nsp_).to(id_).volatile_(); }
+sio_broadcast sio_socket::broadcast() { return sio_broadcast(*nsp_).except(id_); }
 
 std::optional<std::uint64_t> sio_socket::register_ack(std::string_view event, pending_ack entry) {
     std::lock_guard lock(mu_);
     if (acks_closed_) return std::nullopt;
-    if (pending_acks_.size() >= nsp_.limits_.max_pending_acks) {
-        log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_, nsp_.name(),
+    if (pending_acks_.size() >= nsp_->limits_.max_pending_acks) {
+        log::warn("sid={} nsp={} {} acknowledgements outstanding: emit_with_ack('{}') refused", id_, nsp_->name(),
                   pending_acks_.size(), shown(event));
         return std::nullopt;
     }
@@ -75,7 +75,7 @@ bool sio_socket::emit_with_ack(std::string_view event, const json::array& args, 
     }
     const auto id = register_ack(event, pending_ack{std::move(wrapped), nullptr});
     if (!id) return false;
-    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args, *id)));
+    send_frames(to_frames(sio::encode_event_frame(nsp_->name(), event, args, *id)));
     return true;
 }
 
@@ -95,7 +95,7 @@ bool sio_socket::emit_with_ack(std::string_view event, const json::array& args, 
         if (auto it = pending_acks_.find(*id); it != pending_acks_.end()) it->second.cancel = cancel;
         else cancel();
     }
-    send_frames(to_frames(sio::encode_event_frame(nsp_.name(), event, args, *id)));
+    send_frames(to_frames(sio::encode_event_frame(nsp_->name(), event, args, *id)));
     return true;
 }
 
@@ -120,7 +120,7 @@ void sio_socket::ack_timed_out(std::uint64_t id) {
 }
 
 void sio_socket::send_ack(std::uint64_t id, const json::array& args) {
-    send_frames(to_frames(sio::encode_ack_frame(nsp_.name(), id, args)));
+    send_frames(to_frames(sio::encode_ack_frame(nsp_->name(), id, args)));
 }
 
 void sio_socket::dispatch_event(json::array& args, std::optional<std::uint64_t> ack_id) {
@@ -141,7 +141,7 @@ void sio_socket::dispatch_event(json::array& args, std::optional<std::uint64_t> 
         }
         auto it = handlers_.find(name);
         if (it == handlers_.end()) {
-            log::debug("sid={} nsp={} no handler for event '{}'", id_, shown(nsp_.name()), shown(name));
+            log::debug("sid={} nsp={} no handler for event '{}'", id_, shown(nsp_->name()), shown(name));
             return;
         }
         ack_sender ack = ack_id ? ack_sender(weak_from_this(), *ack_id) : ack_sender();
@@ -155,7 +155,7 @@ void sio_socket::dispatch_event(json::array& args, std::optional<std::uint64_t> 
 }
 
 void sio_socket::handler_failed(std::string_view what, std::string_view error) {
-    log::error("sid={} nsp={} the handler for {} threw: {}; closing its connection", id_, shown(nsp_.name()), what,
+    log::error("sid={} nsp={} the handler for {} threw: {}; closing its connection", id_, shown(nsp_->name()), what,
                shown(error, 300));
     if (auto c = conn_.lock()) c->close(close_cause::handler_error);
 }
@@ -181,29 +181,29 @@ void sio_socket::dispatch_ack(std::uint64_t id, json::array& args) {
 }
 
 bool sio_socket::join(const std::string& room) {
-    const auto& limits = nsp_.limits_;
+    const auto& limits = nsp_->limits_;
     if (room.size() > limits.max_room_name_bytes) {
         log::warn("sid={} nsp={} join('{}') refused: a room name of {} bytes (--max-room-name-bytes {})", id_,
-                  shown(nsp_.name()), shown(room, 40), room.size(), limits.max_room_name_bytes);
+                  shown(nsp_->name()), shown(room, 40), room.size(), limits.max_room_name_bytes);
         return false;
     }
     if (left()) return false;
-    const auto r = nsp_.adapter().join(id_, room, limits.max_rooms_per_socket);
+    const auto r = nsp_->adapter().join(id_, room, limits.max_rooms_per_socket);
     // A join that raced the socket's removal (another thread) either landed
     // before it (and was cleaned up by it) or after left_ was set: undo it.
     if (left()) {
-        nsp_.adapter().leave(id_, room);
+        nsp_->adapter().leave(id_, room);
         return false;
     }
     if (r != sio_adapter::join_result::too_many_rooms) return true;
     log::warn("sid={} nsp={} join('{}') refused: already in {} rooms (--max-rooms-per-socket)", id_,
-              shown(nsp_.name()), shown(room), limits.max_rooms_per_socket);
+              shown(nsp_->name()), shown(room), limits.max_rooms_per_socket);
     return false;
 }
 
-void sio_socket::leave(const std::string& room) { nsp_.adapter().leave(id_, room); }
+void sio_socket::leave(const std::string& room) { nsp_->adapter().leave(id_, room); }
 
-std::vector<std::string> sio_socket::rooms() const { return nsp_.adapter().socket_rooms(id_); }
+std::vector<std::string> sio_socket::rooms() const { return nsp_->adapter().socket_rooms(id_); }
 
 void sio_socket::disconnect(bool close) {
     if (!connected()) return;
@@ -215,7 +215,7 @@ void sio_socket::disconnect(bool close) {
         if (!self->connected()) return;
         sio::packet p;
         p.type = sio::packet_type::disconnect;
-        p.nsp = self->nsp_.name();
+        p.nsp = self->nsp_->name();
         self->send_frames(to_frames(sio::encode_frame(p)));
         // sio_client notices !connected() and forgets the socket.
         self->finish("server namespace disconnect");
@@ -229,10 +229,10 @@ void sio_socket::run_disconnect_handlers(std::vector<disconnect_handler>& handle
         try {
             h(self, reason);
         } catch (const std::exception& e) {
-            log::error("sid={} nsp={} a {} handler threw: {}", id_, nsp_.name(), what, e.what());
+            log::error("sid={} nsp={} a {} handler threw: {}", id_, nsp_->name(), what, e.what());
         } catch (...) {
             log::error("sid={} nsp={} a {} handler threw an exception that is not a std::exception", id_,
-                       nsp_.name(), what);
+                       nsp_->name(), what);
         }
     }
     handlers.clear();
@@ -240,10 +240,14 @@ void sio_socket::run_disconnect_handlers(std::vector<disconnect_handler>& handle
 
 void sio_socket::finish(std::string_view reason) {
     if (!connected_.exchange(false)) return;
+    // A socket whose CONNECT never completed runs no handler, as in socket.io.
+    const bool joined = joined_.load();
     // "disconnecting": the rooms are still known (to tell the others, say).
-    run_disconnect_handlers(disconnecting_handlers_, reason, "disconnecting");
-    nsp_.remove(*this);
-    run_disconnect_handlers(disconnect_handlers_, reason, "disconnect");
+    if (joined) run_disconnect_handlers(disconnecting_handlers_, reason, "disconnecting");
+    nsp_->remove(*this);
+    if (joined) run_disconnect_handlers(disconnect_handlers_, reason, "disconnect");
+    disconnecting_handlers_.clear();
+    disconnect_handlers_.clear();
     handlers_.clear();  // handlers may capture the socket: break the cycle
     any_handlers_.clear();
     // Acknowledgements with a timeout learn that the socket went; the others are
@@ -261,12 +265,13 @@ void sio_socket::finish(std::string_view reason) {
         try {
             entry.cb(ack_error{"socket has been disconnected"}, none);
         } catch (const std::exception& e) {
-            log::error("sid={} nsp={} acknowledgement {} threw: {}", id_, nsp_.name(), id, e.what());
+            log::error("sid={} nsp={} acknowledgement {} threw: {}", id_, nsp_->name(), id, e.what());
         } catch (...) {
             log::error("sid={} nsp={} acknowledgement {} threw an exception that is not a std::exception", id_,
-                       nsp_.name(), id);
+                       nsp_->name(), id);
         }
-    }
+    }    // A dynamic namespace leaves the registry with its last socket.
+    if (nsp_->server_) nsp_->server_->release(*nsp_);
 }
 
 }  // namespace beastio::server

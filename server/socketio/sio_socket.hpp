@@ -31,11 +31,11 @@ using disconnect_handler = std::function<void(const socket_ptr&, std::string_vie
 
 class sio_socket : public std::enable_shared_from_this<sio_socket> {
 public:
-    sio_socket(std::string id, sio_namespace& nsp, std::weak_ptr<connection> conn, json::value auth,
+    sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<connection> conn, json::value auth,
                handshake_ptr handshake = nullptr);
 
     const std::string& id() const { return id_; }
-    sio_namespace& nsp() { return nsp_; }
+    sio_namespace& nsp() { return *nsp_; }
     // The CONNECT packet's auth object ({} when the client sent none): socket.handshake.auth.
     const json::value& auth() const { return auth_; }
     // The connection's upgrade request: headers, query, address, url, time.
@@ -51,11 +51,11 @@ public:
     void on_any(any_handler h) { any_handlers_.push_back(std::move(h)); }
     // Before the socket leaves its rooms (rooms() still lists them; emits to this socket no longer go).
     void on_disconnecting(disconnect_handler h) { disconnecting_handlers_.push_back(std::move(h)); }
-    // After it left them.
+    // After it left them. Neither runs for a socket whose CONNECT was refused or abandoned.
     void on_disconnect(disconnect_handler h) { disconnect_handlers_.push_back(std::move(h)); }
 
     // false when the name is reserved or the socket is gone.
-    bool emit(std::string_view event, const json::array& args = {});
+    bool emit(std::string_view event, const json::array& args = {}) { return emit(event, args, false); }
     // Asks the client to acknowledge; cb runs on the connection's strand with the ack's arguments.
     // false when the name is reserved, the socket is gone, or sio_limits::max_pending_acks
     // acknowledgements are already outstanding (a client that never acks must
@@ -87,8 +87,21 @@ public:
     sio_broadcast in(std::string room) { return to(std::move(room)); }
     sio_broadcast except(std::string room) { return broadcast().except(std::move(room)); }
     sio_broadcast broadcast();
-    // This socket only, dropped rather than queued when its connection is not keeping up.
-    sio_broadcast volatile_();
+
+    // socket.io's socket.volatile: emit() to this socket, or to(room) / broadcast()
+    // (everyone selected but this socket), dropped rather than queued for a
+    // connection that is not keeping up.
+    class volatile_emitter {
+    public:
+        explicit volatile_emitter(sio_socket& s) : s_(s) {}
+        bool emit(std::string_view event, const json::array& args = {}) { return s_.emit(event, args, true); }
+        sio_broadcast to(std::string room) { return s_.to(std::move(room)).volatile_(); }
+        sio_broadcast broadcast() { return s_.broadcast().volatile_(); }
+
+    private:
+        sio_socket& s_;
+    };
+    volatile_emitter volatile_() { return volatile_emitter(*this); }
 
     // false (and a log line) when the socket has left its namespace, the name
     // is longer than sio_limits::max_room_name_bytes, or the socket is already
@@ -127,17 +140,19 @@ private:
     void finish(std::string_view reason);  // disconnect handlers, leave everything
     // An application handler threw: log it, close the connection (1011).
     void handler_failed(std::string_view what, std::string_view error);
+    bool emit(std::string_view event, const json::array& args, bool is_volatile);
     std::optional<std::uint64_t> register_ack(std::string_view event, pending_ack entry);
     void ack_timed_out(std::uint64_t id);
     void run_disconnect_handlers(std::vector<disconnect_handler>& handlers, std::string_view reason, const char* what);
 
     std::string id_;
-    sio_namespace& nsp_;
+    const std::shared_ptr<sio_namespace> nsp_;  // shared: a dynamic namespace may leave the registry first
     std::weak_ptr<connection> conn_;
     json::value auth_;
     handshake_ptr handshake_;
     std::atomic<bool> connected_{true};
     std::atomic<bool> left_{false};
+    std::atomic<bool> joined_{false};  // it joined its namespace (its CONNECT was accepted)
     bool acks_closed_ = false;  // finished: no more acknowledgements; guarded by mu_
     std::unordered_map<std::string, event_handler> handlers_;
     std::vector<any_handler> any_handlers_;

@@ -109,6 +109,7 @@ private:
     bool accepted_ = false;
     bool closing_ = false;
     bool close_sent_ = false;
+    bool draining_ = false;  // closing after the queued frames are written (server_disconnect)
     bool left_ = false;
     bool logged_ = false;
     bool finished_ = false;

@@ -306,6 +306,7 @@ void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
         return;
     }
     if (closing_) {
+        if (draining_ && !queue_.empty()) return do_write();
         if (!close_sent_) do_close();
         return;
     }
@@ -353,8 +354,13 @@ void ws_session<Stream>::start_close(close_cause cause, std::string detail) {
     cause_ = cause;
     detail_ = std::move(detail);
     // Frames not yet on the wire are dropped; the one being written completes.
-    if (writing_) queue_.truncate_after_front();
-    else queue_.clear();
+    // The application's disconnect(true) drains them instead: its DISCONNECT
+    // packets (and what it sent before) reach the client, within the close timeout.
+    draining_ = cause == close_cause::server_disconnect;
+    if (!draining_) {
+        if (writing_) queue_.truncate_after_front();
+        else queue_.clear();
+    }
     heartbeat_timer_.cancel();
     connect_timer_.cancel();
     binary_timer_.cancel();

@@ -4,7 +4,7 @@
 // queued after the thing that would have arrived), never by waiting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withServer } from './lib/server.mjs';
+import { withServer, waitUntil } from './lib/server.mjs';
 import { io } from './lib/deps.mjs';
 
 const ECHO = { flags: { '--app': 'echo' } };
@@ -163,10 +163,17 @@ test('selections: fetch_sockets, sockets_join, sockets_leave, disconnect_sockets
   assert.deepEqual(await bGone, ['io server disconnect', undefined]);
   assert.deepEqual(names(await call(c, 'select', {}, 'fetch')), ['a', 'c']);
 
-  // close: the whole connection, and again the client learns it was sent away.
+  // close: the whole connection, and again the client learns it was sent away,
+  // on every namespace of that connection (a's /custom shares its WebSocket).
+  const aCustom = a.io.socket('/custom'); // connects by itself, on a's connection
+  t.after(() => aCustom.close());
+  await new Promise((resolve) => aCustom.once('connect', resolve));
+  assert.equal(aCustom.io.engine.id, a.io.engine.id, 'one connection, two namespaces');
   const aGone = once(a, 'disconnect');
+  const aCustomGone = once(aCustom, 'disconnect');
   assert.equal(await call(c, 'select', { rooms: [a.id] }, 'close'), 'done');
   assert.deepEqual(await aGone, ['io server disconnect', undefined]);
+  assert.deepEqual(await aCustomGone, ['io server disconnect', undefined]);
   assert.deepEqual(names(await call(c, 'select', {}, 'fetch')), ['c']);
 });
 
@@ -201,7 +208,7 @@ test('a server-wide emit reaches every namespace, dynamic ones included', async 
   for (const h of await Promise.all(heard)) assert.deepEqual(h, ['all', 2]);
 });
 
-test('dynamic namespaces: created on the first CONNECT of a matching name, bounded by --max-dynamic-namespaces', async (t) => {
+test('dynamic namespaces: created on the first CONNECT of a matching name, bounded, removed when empty', async (t) => {
   const srv = await withServer(t, { flags: { '--app': 'echo', '--max-dynamic-namespaces': '2' } });
   const rows = [
     ['/dyn-1', 'welcome'],
@@ -210,15 +217,27 @@ test('dynamic namespaces: created on the first CONNECT of a matching name, bound
     ['/dyn-333', 'Invalid namespace'], // a third would pass the limit of 2
     ['/dyn-1', 'welcome'], // exists: no limit
   ];
+  let open22;
   for (const [nsp, expected] of rows) {
     if (expected === 'welcome') {
       const s = io(`http://127.0.0.1:${srv.port}${nsp}`, { transports: ['websocket'], reconnection: false, forceNew: true });
       t.after(() => s.close());
       const [name] = await once(s, 'welcome');
       assert.equal(name, nsp);
+      if (nsp === '/dyn-22') open22 = s;
     } else {
       assert.equal(await connectError(srv.port, nsp), expected, nsp);
     }
   }
   await srv.waitForLog(/CONNECT to \/dyn-333 refused: 2 dynamic namespaces exist \(--max-dynamic-namespaces\)/);
+  // Longer than --max-dynamic-name-bytes (256): never created, whatever the pattern says.
+  assert.equal(await connectError(srv.port, `/dyn-${'1'.repeat(300)}`), 'Invalid namespace');
+  // The last socket of /dyn-22 goes: the namespace goes with it, and /dyn-333 fits.
+  open22.close();
+  await waitUntil(async () => {
+    const s = io(`http://127.0.0.1:${srv.port}/dyn-333`, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const ok = await Promise.race([once(s, 'welcome').then(() => true), once(s, 'connect_error').then(() => false)]);
+    s.close();
+    return ok;
+  }, 10000, '/dyn-333 accepted once /dyn-22 is gone');
 });

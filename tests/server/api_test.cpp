@@ -79,8 +79,8 @@ TEST_CASE("api: volatile emits are dropped for a connection whose frames wait, q
     const std::size_t before0 = cr[0].frames(), before1 = cr[1].frames();
 
     CHECK(root.volatile_().emit("tick", json::array{1}) == 2);  // selected: both
-    CHECK(cr.sockets[0]->volatile_().emit("mine") == 1);
-    CHECK(cr.sockets[1]->volatile_().emit("mine") == 1);
+    CHECK(cr.sockets[0]->volatile_().emit("mine"));
+    CHECK(cr.sockets[1]->volatile_().emit("mine"));
     CHECK(cr[0].frames() == before0 + 2);
     CHECK(cr[0].frame(before0) == R"(42["tick",1])");
     CHECK(cr[0].frame(before0 + 1) == R"(42["mine"])");
@@ -89,6 +89,16 @@ TEST_CASE("api: volatile emits are dropped for a connection whose frames wait, q
     // An ordinary emit is never dropped.
     CHECK(root.emit("reliable") == 2);
     CHECK(cr[1].last() == R"(42["reliable"])");
+    // socket.volatile.to(room) and .broadcast leave the sender out, as in socket.io.
+    REQUIRE(cr.sockets[0]->join("r"));
+    REQUIRE(cr.sockets[1]->join("r"));
+    cr[1].conn->backlogged = false;
+    const std::size_t mine = cr[0].frames();
+    CHECK(cr.sockets[0]->volatile_().to("r").emit("room") == 1);
+    CHECK(cr.sockets[0]->volatile_().broadcast().emit("all") == 1);
+    CHECK(cr[0].frames() == mine);
+    CHECK(cr[1].frame(cr[1].frames() - 2) == R"(42["room"])");
+    CHECK(cr[1].last() == R"(42["all"])");
 }
 
 TEST_CASE("api: timeout(ms).emit_with_ack answers once: the ack, the timeout, or the disconnect", "[api]") {
@@ -320,7 +330,7 @@ TEST_CASE("api: io.emit is the main namespace, emit_all_namespaces every namespa
 
 TEST_CASE("api: dynamic namespaces are created on their first CONNECT, with the parent's handlers", "[api]") {
     sio_server io;
-    io.set_limits({.max_dynamic_namespaces = 2});
+    io.set_limits({.max_dynamic_namespaces = 2, .max_dynamic_name_bytes = 12});
     auto& rooms = io.of(std::regex("/room-[0-9]+"));
     std::vector<std::string> connected;
     rooms.use([](const socket_ptr& s, const middleware_next& next) {
@@ -336,30 +346,64 @@ TEST_CASE("api: dynamic namespaces are created on their first CONNECT, with the 
     sio_conn c(io);
     struct row {
         std::string packet;
-        std::string reply;  // the frame the server answers with ("sid" for a CONNECT reply)
+        std::string reply;  // the frame the server answers with ("sid" for a CONNECT reply, "" for none)
+        std::vector<std::string> exist;  // the dynamic namespaces that exist afterwards
     };
     const std::vector<row> rows{
-        {"0/room-1,", "sid"},
-        {"0/room-x,", R"(44/room-x,{"message":"Invalid namespace"})"},
-        {R"(0/room-22,{"banned":1})", R"(44/room-22,{"message":"banned"})"},  // created, then refused
-        {"0/vip-1,", R"(44/vip-1,{"message":"Invalid namespace"})"},          // the predicate wants auth
-        {R"(0/vip-1,{"vip":true})", R"(44/vip-1,{"message":"Invalid namespace"})"},  // over the limit of 2
-        {"0/room-22,", "sid"},                                                   // exists now: no limit
+        {"0/room-1,", "sid", {"/room-1"}},
+        {"0/room-x,", R"(44/room-x,{"message":"Invalid namespace"})", {"/room-1"}},
+        // Created for the CONNECT, refused by the middleware, gone again.
+        {R"(0/room-22,{"banned":1})", R"(44/room-22,{"message":"banned"})", {"/room-1"}},
+        {"0/vip-1,", R"(44/vip-1,{"message":"Invalid namespace"})", {"/room-1"}},  // the predicate wants auth
+        {R"(0/vip-1,{"vip":true})", "sid", {"/room-1", "/vip-1"}},
+        {"0/room-22,", R"(44/room-22,{"message":"Invalid namespace"})", {"/room-1", "/vip-1"}},  // 2 exist
+        {"1/vip-1,", "", {"/room-1"}},  // its last socket left: removed
+        {"0/room-22,", "sid", {"/room-1", "/room-22"}},
+        {"0/room-1234567,", R"(44/room-1234567,{"message":"Invalid namespace"})", {"/room-1", "/room-22"}},  // 13 bytes
     };
     for (const auto& r : rows) {
         INFO(r.packet);
         const std::size_t before = c.frames();
         REQUIRE_FALSE(c.text(r.packet));
-        REQUIRE(c.frames() == before + 1);
+        if (r.reply.empty()) CHECK(c.frames() == before);
+        else REQUIRE(c.frames() == before + 1);
         if (r.reply == "sid") CHECK(c.last().find(R"({"sid":")") != std::string::npos);
-        else CHECK(c.last() == r.reply);
+        else if (!r.reply.empty()) CHECK(c.last() == r.reply);
+        std::vector<std::string> exist;
+        for (const auto& nsp : io.namespaces()) exist.push_back(nsp->name());
+        CHECK(exist == r.exist);
     }
-    CHECK(connected == std::vector<std::string>{"/room-1", "/room-22"});
+    CHECK(connected == std::vector<std::string>{"/room-1", "vip /vip-1", "/room-22"});
     CHECK(rooms.children().size() == 2);
     CHECK(vip.children().empty());
-    CHECK(io.find("/room-1") != nullptr);
     CHECK(rooms.emit("all") == 2);
     CHECK(c.last() == R"(42/room-22,["all"])");
+
+    // A namespace the application still holds outlives its removal from the registry.
+    const auto held = io.find("/room-22");
+    REQUIRE(held);
+    REQUIRE_FALSE(c.text("1/room-22,"));
+    CHECK(io.find("/room-22") == nullptr);
+    CHECK(held->size() == 0);
+    CHECK(held->emit("late") == 0);
+}
+
+TEST_CASE("api: a dynamic namespace goes with the connection that held it", "[api]") {
+    sio_server io;
+    io.set_limits({.max_dynamic_namespaces = 1});
+    io.of(std::regex("/d[0-9]"));
+    {
+        sio_conn a(io);
+        a.connect("/d1");
+        CHECK(io.find("/d1") != nullptr);
+        sio_conn b(io);
+        REQUIRE_FALSE(b.text("0/d2,"));
+        CHECK(b.last() == R"(44/d2,{"message":"Invalid namespace"})");
+        b.connect("/d1");  // the same one: no limit
+    }  // both connections end
+    CHECK(io.namespaces().empty());
+    sio_conn c(io);
+    c.connect("/d2");
 }
 
 namespace {
@@ -386,9 +430,9 @@ public:
                        (o.is_volatile ? " volatile" : "") + (o.local ? " local" : "") + " " + *p.frames.front().data);
         return inner_.broadcast(p, o);
     }
-    void unicast(sio_socket& s, const broadcast_packet& p) override {
-        log_.push_back("unicast " + *p.frames.front().data);
-        inner_.unicast(s, p);
+    void unicast(sio_socket& s, const broadcast_packet& p, bool is_volatile) override {
+        log_.push_back(std::string("unicast ") + (is_volatile ? "volatile " : "") + *p.frames.front().data);
+        inner_.unicast(s, p, is_volatile);
     }
     std::vector<socket_ptr> sockets(const broadcast_options& o) const override { return inner_.sockets(o); }
     std::size_t size() const override { return inner_.size(); }
@@ -425,7 +469,7 @@ TEST_CASE("api: every emit path goes through the namespace's adapter", "[api]") 
                      R"(broadcast rooms= except=0 42["all"])",
                      R"(broadcast rooms=r except=0 local 42["room"])",
                      R"(broadcast rooms=r except=1 42["from-1"])",
-                     R"(broadcast rooms=<sid> except=0 volatile 42["v"])",
+                     R"(unicast volatile 42["v"])",
                      R"(broadcast rooms= except=0 42["server"])",
                      R"(broadcast rooms= except=0 42["integer",1])",
                      "join s",

@@ -58,6 +58,7 @@ TEST_CASE("parse_args: no flags gives the documented defaults", "[config]") {
     CHECK(c.max_plain_message_bytes == 4096);
     CHECK(c.max_namespaces == 32);
     CHECK(c.max_dynamic_namespaces == 1000);
+    CHECK(c.max_dynamic_name_bytes == 256);
     CHECK(c.max_connections == 0);  // derived from the open-file limit at start-up
     CHECK(c.handshake_timeout_ms == 10000);
     CHECK(c.close_timeout_ms == 3000);
@@ -128,6 +129,7 @@ TEST_CASE("parse_args: every flag with valid values, separate and --flag=value f
         {{"--max-rooms-per-socket=1000000"}, [](const config& c) { CHECK(c.max_rooms_per_socket == 1000000); }},
         {{"--max-namespaces", "1"}, [](const config& c) { CHECK(c.max_namespaces == 1); }},
         {{"--max-dynamic-namespaces", "1000000"}, [](const config& c) { CHECK(c.max_dynamic_namespaces == 1000000); }},
+        {{"--max-dynamic-name-bytes", "1"}, [](const config& c) { CHECK(c.max_dynamic_name_bytes == 1); }},
         {{"--max-room-name-bytes", "1"}, [](const config& c) { CHECK(c.max_room_name_bytes == 1); }},
         {{"--max-plain-message-bytes=16"}, [](const config& c) { CHECK(c.max_plain_message_bytes == 16); }},
         {{"--max-connections", "1"}, [](const config& c) { CHECK(c.max_connections == 1); }},
@@ -261,6 +263,8 @@ TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[c
          "invalid value '100001' for --max-namespaces: expected namespaces from 1 to 100000"},
         {{"--max-dynamic-namespaces", "0"},
          "invalid value '0' for --max-dynamic-namespaces: expected namespaces from 1 to 1000000"},
+        {{"--max-dynamic-name-bytes", "65537"},
+         "invalid value '65537' for --max-dynamic-name-bytes: expected bytes from 1 to 65536"},
         {{"--max-connections", "0"},
          "invalid value '0' for --max-connections: expected connections from 1 to 10000000"},
         {{"--handshake-timeout-ms", "0"},
@@ -341,7 +345,8 @@ TEST_CASE("help_text mentions every flag", "[config]") {
                                       "--client-dist", "--send-queue-bytes", "--max-messages-per-second",
                                       "--binary-timeout-ms", "--max-attachments", "--max-json-depth",
                                       "--max-body-bytes", "--max-pending-acks", "--max-rooms-per-socket",
-                                      "--max-namespaces", "--max-dynamic-namespaces", "--max-room-name-bytes", "--max-plain-message-bytes",
+                                      "--max-namespaces", "--max-dynamic-namespaces", "--max-dynamic-name-bytes",
+                                      "--max-room-name-bytes", "--max-plain-message-bytes",
                                       "--max-connections", "--handshake-timeout-ms",
                                       "--close-timeout-ms", "--max-header-bytes", "--allowed-origins",
                                       "--auth-token", "--tls-cert", "--tls-key", "--help", "--version", "PORT",
