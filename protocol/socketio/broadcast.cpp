@@ -39,21 +39,57 @@ encoded encode_event_frame(std::string_view nsp, std::string_view event, std::sp
     });
 }
 
-std::string encode_int_event_frame(std::string_view nsp, std::string_view event, std::int64_t n) {
+encoded encode_event_frame_with_offset(std::string_view nsp, std::string_view event,
+                                       std::span<const json::value> args, std::string_view offset) {
+    const std::size_t hint = json::escaped_size(event) + json::escaped_size(offset) + 3 + 16 * args.size();
+    return build_frame(packet_type::event, nsp, std::nullopt, hint,
+                       [&](std::string& out, std::vector<json::shared_bytes>& attachments) {
+                           out.push_back('[');
+                           json::write_string(event, out);
+                           for (const auto& arg : args) {
+                               out.push_back(',');
+                               json::serialize(arg, out, &attachments);
+                           }
+                           out.push_back(',');
+                           json::write_string(offset, out);
+                           out.push_back(']');
+                       });
+}
+
+namespace {
+
+std::string int_event_frame(std::string_view nsp, std::string_view event, std::int64_t n,
+                            const std::string_view* offset) {
     char digits[20];
     const auto res = std::to_chars(digits, digits + sizeof digits, n);
     const auto digits_len = static_cast<std::size_t>(res.ptr - digits);
 
     std::string out;
-    out.reserve(1 + detail::header_size(nsp, std::nullopt) + 1 + json::escaped_size(event) + 1 + digits_len + 1);
+    out.reserve(1 + detail::header_size(nsp, std::nullopt) + 1 + json::escaped_size(event) + 1 + digits_len +
+                (offset ? 1 + json::escaped_size(*offset) : 0) + 1);
     out.push_back('4');
     detail::write_header(out, packet_type::event, nsp, std::nullopt);
     out.push_back('[');
     json::write_string(event, out);
     out.push_back(',');
     out.append(digits, digits_len);
+    if (offset) {
+        out.push_back(',');
+        json::write_string(*offset, out);
+    }
     out.push_back(']');
     return out;
+}
+
+}  // namespace
+
+std::string encode_int_event_frame(std::string_view nsp, std::string_view event, std::int64_t n) {
+    return int_event_frame(nsp, event, n, nullptr);
+}
+
+std::string encode_int_event_frame(std::string_view nsp, std::string_view event, std::int64_t n,
+                                   std::string_view offset) {
+    return int_event_frame(nsp, event, n, &offset);
 }
 
 encoded encode_ack_frame(std::string_view nsp, std::uint64_t id, std::span<const json::value> args) {

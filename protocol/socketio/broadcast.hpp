@@ -19,9 +19,18 @@ encoded encode_event_frame(std::string_view nsp, std::string_view event,
                            std::span<const json::value> args,
                            std::optional<std::uint64_t> ack_id = std::nullopt);
 
+// With connection state recovery on, an event without an ack id carries its
+// recovery offset as one more, last, argument: 42["x",1,"<offset>"]. Same
+// bytes as encode_event_frame with the offset appended to args as a string.
+encoded encode_event_frame_with_offset(std::string_view nsp, std::string_view event,
+                                       std::span<const json::value> args, std::string_view offset);
+
 // The hot path of the integer service: one event with one integer argument,
-// without building a tree. Same bytes as encode_event_frame(nsp, event, {n}).
+// without building a tree. Same bytes as encode_event_frame(nsp, event, {n}),
+// or, with an offset, as encode_event_frame_with_offset(nsp, event, {n}, offset).
 std::string encode_int_event_frame(std::string_view nsp, std::string_view event, std::int64_t n);
+std::string encode_int_event_frame(std::string_view nsp, std::string_view event, std::int64_t n,
+                                   std::string_view offset);
 
 // 43<id>[args] / 43/nsp,<id>[args] (or BINARY_ACK with attachments).
 encoded encode_ack_frame(std::string_view nsp, std::uint64_t id, std::span<const json::value> args);

@@ -1,6 +1,7 @@
 // Encode-once emit helpers: exact frame bytes, and agreement with the
 // general packet encoder.
 #include "protocol/socketio/broadcast.hpp"
+#include "protocol/json_string.hpp"
 
 #include "sio_test_support.hpp"
 
@@ -111,6 +112,36 @@ TEST_CASE("sio encode_int_event_frame exact bytes", "[sio][broadcast]") {
                        .nsp = row.nsp.empty() ? "/" : row.nsp,
                        .data = json::array{row.event, arg}};
         CHECK(sio::encode_frame(p).text == row.frame);
+    }
+}
+
+TEST_CASE("sio encode_int_event_frame with a recovery offset: the offset is the last argument", "[sio][broadcast]") {
+    for (const auto& row : int_rows()) {
+        for (const std::string offset : {"Ep0ch.17", "", "q\"uote\n"}) {
+            INFO("nsp " << row.nsp << " event " << printable(row.event) << " offset " << printable(offset));
+            const std::string frame = sio::encode_int_event_frame(row.nsp, row.event, row.n, offset);
+            // Exactly the frame without the offset, with ,"<offset>" before the closing bracket.
+            std::string quoted;
+            json::write_string(offset, quoted);
+            CHECK(frame == row.frame.substr(0, row.frame.size() - 1) + "," + quoted + "]");
+            const json::value arg = static_cast<long long>(row.n);
+            CHECK(sio::encode_event_frame_with_offset(row.nsp, row.event, {&arg, 1}, offset).text == frame);
+            if (frame.size() > 30) CHECK(frame.size() == frame.capacity());  // reserved exactly (see below)
+        }
+    }
+}
+
+TEST_CASE("sio encode_event_frame_with_offset: the same packet as the offset appended to the arguments", "[sio][broadcast]") {
+    for (const auto& row : event_rows()) {
+        if (row.id) continue;  // events with an ack id never carry an offset
+        INFO(row.name);
+        const auto e = sio::encode_event_frame_with_offset(row.nsp, row.event, row.args, "off.9");
+        json::array with(row.args.begin(), row.args.end());
+        with.emplace_back("off.9");
+        const auto expected = sio::encode_event_frame(row.nsp, row.event, with);
+        CHECK(e.text == expected.text);
+        CHECK(test::bytes_of(e.attachments) == test::bytes_of(expected.attachments));
+        CHECK(test::bytes_of(e.attachments) == row.attachments);
     }
 }
 
