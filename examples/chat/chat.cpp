@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace beastio::examples {
 
@@ -125,12 +127,17 @@ void install_chat(server::server_process& srv, chat_options opts) {
             for (auto& n : names) out.emplace_back(std::move(n));
             ack({json::value(std::move(out))});
         });
-        // Still in its rooms: tell each of them.
-        s->on_disconnecting([](const socket_ptr& self, std::string_view) {
+        // The rooms are read while the socket is still in them ("disconnecting"),
+        // and announced once it has left them ("disconnect"): whoever hears
+        // "left" and then asks who is there no longer finds it (other I/O
+        // threads serve them meanwhile).
+        auto rooms_left = std::make_shared<std::vector<std::string>>();
+        s->on_disconnecting([rooms_left](const socket_ptr& self, std::string_view) { *rooms_left = self->rooms(); });
+        s->on_disconnect([&chat, rooms_left](const socket_ptr& self, std::string_view) {
             const std::string who = name_of(*self);
-            for (const auto& room : self->rooms())
-                self->to(room).emit("left", {json::value(json::object{{"room", json::value(room)},
-                                                                      {"name", json::value(who)}})});
+            for (const auto& room : *rooms_left)
+                chat.to(room).emit("left", {json::value(json::object{{"room", json::value(room)},
+                                                                    {"name", json::value(who)}})});
         });
     });
     srv.set_name("chat");
