@@ -24,6 +24,18 @@ const std::string* string_arg(const json::array& args, std::size_t i) {
 
 const json::value* arg(const json::array& args, std::size_t i) { return i < args.size() ? &args[i] : nullptr; }
 
+// Sets key in the object d (made an object if it is not), replacing an earlier value.
+void set_member(json::value& d, std::string_view key, json::value v) {
+    if (!d.is_object()) d = json::value(json::object{});
+    for (auto& [k, x] : d.as_object()) {
+        if (k == key) {
+            x = std::move(v);
+            return;
+        }
+    }
+    d.as_object().emplace_back(std::string(key), std::move(v));
+}
+
 std::vector<std::string> string_list(const json::value* v) {
     std::vector<std::string> out;
     if (v && v->is_array())
@@ -73,21 +85,21 @@ sio_broadcast selection(sio_namespace& nsp, const json::value* spec) {
     return b;
 }
 
-// "/api": the rest of the server API, one event per call, for the tests.
+// "/api": the rest of the server API, one event per call, for the tests. It
+// is a test peer, not a service to expose: any client may close the others
+// (select ... "close"), as the API it demonstrates allows the application to.
 void install_api(sio_server& io) {
     auto& api = io.of("/api");
     api.on_connection([&io, &api](const socket_ptr& s) {
-        // Every incoming event is counted before its handler runs.
+        // Every incoming event is recorded before its handler runs: the last 16
+        // names, each cut to 64 bytes (a client must not grow the server's memory).
         s->on_any([](const socket_ptr& self, std::string_view event, const json::array&) {
             json::value d = self->data();
-            if (!d.is_object()) d = json::value(json::object{});
             const json::value* seen = d.find("seen");
             json::array list = seen && seen->is_array() ? seen->as_array() : json::array{};
-            list.emplace_back(std::string(event));
-            d.as_object().erase(std::remove_if(d.as_object().begin(), d.as_object().end(),
-                                               [](const auto& kv) { return kv.first == "seen"; }),
-                                d.as_object().end());
-            d.as_object().emplace_back("seen", json::value(std::move(list)));
+            if (list.size() >= 16) list.erase(list.begin());
+            list.emplace_back(std::string(event.substr(0, 64)));
+            set_member(d, "seen", json::value(std::move(list)));
             self->set_data(std::move(d));
         });
         // whoami -> ack {id, rooms, data, handshake}
@@ -97,12 +109,14 @@ void install_api(sio_server& io) {
                                                      {"data", self->data()},
                                                      {"handshake", handshake_json(*self)}})});
         });
+        // set-name(name): a string of at most 64 bytes, kept in socket.data.
         s->on("set-name", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            const std::string* name = string_arg(args, 0);
+            if (!name || name->size() > 64) return ack(json::array{false});
             json::value d = self->data();
-            if (!d.is_object()) d = json::value(json::object{});
-            d.as_object().emplace_back("name", args.empty() ? json::value() : args[0]);
+            set_member(d, "name", json::value(*name));
             self->set_data(std::move(d));
-            ack();
+            ack(json::array{true});
         });
         s->on("join", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
             const std::string* room = string_arg(args, 0);
@@ -136,10 +150,12 @@ void install_api(sio_server& io) {
                                                  });
             ack(json::array{sent});
         });
-        // flood(n, bytes, volatile): n events "flood" of that many bytes to this socket in one go.
+        // flood(n, bytes, volatile): n events "flood" of that many bytes to this socket in one go,
+        // at most 10 MB in all (the work one event may cause is bounded).
         s->on("flood", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
             const auto n = uint_arg(args, 0, 1, 10000);
             const auto bytes = uint_arg(args, 1, 1, 1000000);
+            if (n * bytes > 10'000'000) return ack(json::array{0});
             const json::value* vol = arg(args, 2);
             const bool is_volatile = vol && vol->is_bool() && vol->as_bool();
             const json::array payload{json::value(std::string(bytes, 'v'))};

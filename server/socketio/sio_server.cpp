@@ -29,12 +29,28 @@ std::shared_ptr<sio_namespace> sio_server::make(const std::string& name) const {
 }
 
 sio_namespace& sio_server::of(const std::string& name) {
-    if (auto found = find(name)) return *found;
-    auto fresh = make(name);
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = namespaces_.emplace(name, std::move(fresh));
-    (void)inserted;  // another thread made it first: that one is the namespace
-    return *it->second;
+    std::shared_ptr<sio_namespace> fresh;
+    for (;;) {
+        {
+            std::lock_guard lock(mu_);
+            if (auto it = namespaces_.find(name); it != namespaces_.end()) {
+                sio_namespace& nsp = *it->second;
+                if (nsp.parent_) {
+                    // A dynamic namespace named by of() stays, like any other it returns
+                    // (the reference must not dangle): it is no longer counted as dynamic.
+                    nsp.parent_ = nullptr;
+                    --dynamic_live_;
+                }
+                return nsp;
+            }
+            if (fresh) {
+                auto [ins, ok] = namespaces_.emplace(name, std::move(fresh));
+                (void)ok;
+                return *ins->second;
+            }
+        }
+        fresh = make(name);  // outside the lock: the adapter factory is the application's
+    }
 }
 
 sio_dynamic_namespace& sio_server::of(const std::regex& pattern) {
@@ -70,6 +86,14 @@ std::shared_ptr<sio_namespace> sio_server::resolve(std::string_view name, const 
     // application's and run without the registry's lock (they may call find()).
     for (auto& d : dynamic_) {
         if (!d->predicate_(name, auth)) continue;
+        {
+            // Full already: refuse before making an adapter for nothing (checked again below).
+            std::lock_guard lock(mu_);
+            if (dynamic_live_ >= limits_.max_dynamic_namespaces && !namespaces_.count(name)) {
+                refuse_dynamic(name);
+                return nullptr;
+            }
+        }
         auto fresh = make(std::string(name));
         fresh->connection_handlers_ = d->connection_handlers_;
         fresh->middlewares_ = d->middlewares_;
@@ -82,12 +106,7 @@ std::shared_ptr<sio_namespace> sio_server::resolve(std::string_view name, const 
             return it->second;
         }
         if (dynamic_live_ >= limits_.max_dynamic_namespaces) {
-            static log::throttle throttle(std::chrono::seconds(10));
-            std::uint64_t left_out = 0;
-            if (throttle.allow(std::chrono::steady_clock::now(), &left_out))
-                log::warn("CONNECT to {} refused: {} dynamic namespaces exist (--max-dynamic-namespaces); "
-                          "{} more refused since the last such line",
-                          shown(name), dynamic_live_, left_out);
+            refuse_dynamic(name);
             return nullptr;
         }
         ++dynamic_live_;
@@ -103,11 +122,20 @@ std::shared_ptr<sio_namespace> sio_server::resolve(std::string_view name, const 
     return nullptr;
 }
 
+void sio_server::refuse_dynamic(std::string_view name) const {
+    static log::throttle throttle(std::chrono::seconds(10));
+    std::uint64_t left_out = 0;
+    if (throttle.allow(std::chrono::steady_clock::now(), &left_out))
+        log::warn("CONNECT to {} refused: {} dynamic namespaces exist (--max-dynamic-namespaces); "
+                  "{} more refused since the last such line",
+                  shown(name), dynamic_live_, left_out);
+}
+
 void sio_server::release(sio_namespace& nsp) {
-    if (!nsp.parent_) return;  // registered with of(name): stays
     std::shared_ptr<sio_namespace> gone;  // destroyed outside the lock
     {
         std::lock_guard lock(mu_);
+        if (!nsp.parent_) return;  // registered (or named by of()): stays
         if (nsp.users_ == 0 || --nsp.users_ > 0) return;
         auto it = namespaces_.find(nsp.name());
         if (it == namespaces_.end() || it->second.get() != &nsp) return;

@@ -74,7 +74,8 @@ private:
 class sio_server {
 public:
     // A namespace by name, created if needed. Call before the server starts;
-    // namespaces made this way exist as long as the server.
+    // namespaces it returns exist as long as the server (a dynamic one it names
+    // is kept from then on).
     sio_namespace& of(const std::string& name);
     // Namespaces whose names match (the whole name) or satisfy the predicate
     // are created on their first CONNECT: at most sio_limits::max_dynamic_namespaces
@@ -111,6 +112,7 @@ public:
 
 private:
     std::shared_ptr<sio_namespace> make(const std::string& name) const;
+    void refuse_dynamic(std::string_view name) const;  // the log line; under mu_
 
     sio_limits limits_;
     adapter_factory adapter_factory_;

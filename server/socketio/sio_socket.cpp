@@ -225,7 +225,10 @@ void sio_socket::disconnect(bool close) {
 void sio_socket::run_disconnect_handlers(std::vector<disconnect_handler>& handlers, std::string_view reason,
                                          const char* what) {
     auto self = shared_from_this();
-    for (auto& h : handlers) {
+    // Moved out first: a handler may register another (which then never runs).
+    const auto run = std::move(handlers);
+    handlers.clear();
+    for (const auto& h : run) {
         try {
             h(self, reason);
         } catch (const std::exception& e) {
@@ -235,11 +238,18 @@ void sio_socket::run_disconnect_handlers(std::vector<disconnect_handler>& handle
                        nsp_->name(), what);
         }
     }
-    handlers.clear();
 }
 
 void sio_socket::finish(std::string_view reason) {
     if (!connected_.exchange(false)) return;
+    // Whatever happens below, a dynamic namespace learns that this socket is gone
+    // (it leaves the registry with its last socket).
+    struct release_on_exit {
+        sio_namespace& nsp;
+        ~release_on_exit() {
+            if (nsp.server_) nsp.server_->release(nsp);
+        }
+    } release{*nsp_};
     // A socket whose CONNECT never completed runs no handler, as in socket.io.
     const bool joined = joined_.load();
     // "disconnecting": the rooms are still known (to tell the others, say).
@@ -270,8 +280,7 @@ void sio_socket::finish(std::string_view reason) {
             log::error("sid={} nsp={} acknowledgement {} threw an exception that is not a std::exception", id_,
                        nsp_->name(), id);
         }
-    }    // A dynamic namespace leaves the registry with its last socket.
-    if (nsp_->server_) nsp_->server_->release(*nsp_);
+    }
 }
 
 }  // namespace beastio::server

@@ -35,6 +35,7 @@ public:
                handshake_ptr handshake = nullptr);
 
     const std::string& id() const { return id_; }
+    // Valid as long as this socket (a dynamic namespace may leave the registry before).
     sio_namespace& nsp() { return *nsp_; }
     // The CONNECT packet's auth object ({} when the client sent none): socket.handshake.auth.
     const json::value& auth() const { return auth_; }

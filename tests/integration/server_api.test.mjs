@@ -71,6 +71,17 @@ test('socket.handshake, socket.data and on_any as the application sees them', as
   assert.equal(again.data.name, 'ada');
   // on_any saw every event, in order, before its handler ran.
   assert.deepEqual(again.data.seen, ['whoami', 'set-name', 'whoami']);
+
+  // The service bounds what a client may make it keep: a new name replaces the old one, the
+  // record of events keeps the last 16, one flood is at most 10 MB of work.
+  assert.equal(await call(s, 'set-name', 'grace'), true);
+  assert.equal(await call(s, 'set-name', 'x'.repeat(65)), false);
+  for (let i = 0; i < 20; i++) s.emit(`e${i}`);
+  const bounded = await call(s, 'whoami');
+  assert.equal(bounded.data.name, 'grace');
+  assert.equal(bounded.data.seen.length, 16);
+  assert.deepEqual(bounded.data.seen.slice(-2), ['e19', 'whoami']);
+  assert.equal(await call(s, 'flood', 10000, 1000000, true), 0);
 });
 
 test('acks with a timeout in both directions', async (t) => {

@@ -388,6 +388,39 @@ TEST_CASE("api: dynamic namespaces are created on their first CONNECT, with the 
     CHECK(held->emit("late") == 0);
 }
 
+TEST_CASE("api: a dynamic namespace named by of() stays, and no longer counts as dynamic", "[api]") {
+    sio_server io;
+    io.set_limits({.max_dynamic_namespaces = 1});
+    io.of(std::regex("/d[0-9]"));
+    sio_conn a(io);
+    a.connect("/d1");
+    sio_namespace& d1 = io.of("/d1");  // the application takes a reference: it must not dangle
+    a.sio.close_all("transport close");
+    CHECK(io.find("/d1").get() == &d1);
+    sio_conn b(io);
+    b.connect("/d2");  // /d1 is not counted against the limit of 1 any more
+    CHECK(d1.size() == 0);
+}
+
+TEST_CASE("api: a disconnect handler that registers another does not break the loop", "[api]") {
+    sio_server io;
+    std::vector<std::string> ran;
+    io.of("/").on_connection([&](const socket_ptr& s) {
+        s->on_disconnecting([&](const socket_ptr& self, std::string_view) {
+            ran.push_back("disconnecting");
+            for (int i = 0; i < 100; ++i) self->on_disconnecting([&](const socket_ptr&, std::string_view) { ran.push_back("late"); });
+        });
+        s->on_disconnect([&](const socket_ptr& self, std::string_view) {
+            ran.push_back("disconnect");
+            self->on_disconnect([&](const socket_ptr&, std::string_view) { ran.push_back("late"); });
+        });
+    });
+    sio_conn c(io);
+    c.connect();
+    c.sio.close_all("transport close");
+    CHECK(ran == std::vector<std::string>{"disconnecting", "disconnect"});  // late ones never run
+}
+
 TEST_CASE("api: a dynamic namespace goes with the connection that held it", "[api]") {
     sio_server io;
     io.set_limits({.max_dynamic_namespaces = 1});
