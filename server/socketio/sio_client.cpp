@@ -128,16 +128,19 @@ void sio_client::run_middlewares(const socket_ptr& s, sio_namespace& nsp, std::s
 void sio_client::complete_connect(const socket_ptr& s, sio_namespace& nsp) {
     pending_.erase(nsp.name());
     sockets_[nsp.name()] = s;
-    // The reply goes first, then the socket becomes visible to broadcasts,
-    // then the application's handlers run (their emits follow the reply).
+    // The socket joins before its reply is queued: a client that has its reply
+    // receives every broadcast from then on (one delivered from another thread
+    // meanwhile is posted to this strand, so it follows the reply). Then the
+    // application's handlers run (their emits follow the reply).
+    if (!nsp.add(s)) return;  // it left already
     sio::packet reply;
     reply.type = sio::packet_type::connect;
     reply.nsp = nsp.name();
     reply.data = json::value(json::object{{"sid", json::value(s->id())}});
     send(reply);
     // Queuing the reply may have closed the connection (its send queue was
-    // full): then the socket has already left and must not join.
-    if (closed_ || !s->connected() || !nsp.add(s)) return;
+    // full): then the socket has already left its namespace.
+    if (closed_ || !s->connected()) return;
     nsp.run_connection_handlers(s);
 }
 
