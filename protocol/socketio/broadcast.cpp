@@ -25,9 +25,13 @@ encoded build_frame(packet_type type, std::string_view nsp, std::optional<std::u
 
 }  // namespace
 
-encoded encode_event_frame(std::string_view nsp, std::string_view event, std::span<const json::value> args,
-                           std::optional<std::uint64_t> ack_id) {
-    const std::size_t hint = json::escaped_size(event) + 2 + 16 * args.size();
+namespace {
+
+// ["event",...args] and, with an offset, one more string argument last.
+encoded event_frame(std::string_view nsp, std::string_view event, std::span<const json::value> args,
+                    std::optional<std::uint64_t> ack_id, const std::string_view* offset) {
+    const std::size_t hint =
+        json::escaped_size(event) + 2 + 16 * args.size() + (offset ? 1 + json::escaped_size(*offset) : 0);
     return build_frame(packet_type::event, nsp, ack_id, hint, [&](std::string& out, std::vector<json::shared_bytes>& attachments) {
         out.push_back('[');
         json::write_string(event, out);
@@ -35,25 +39,24 @@ encoded encode_event_frame(std::string_view nsp, std::string_view event, std::sp
             out.push_back(',');
             json::serialize(arg, out, &attachments);
         }
+        if (offset) {
+            out.push_back(',');
+            json::write_string(*offset, out);
+        }
         out.push_back(']');
     });
 }
 
+}  // namespace
+
+encoded encode_event_frame(std::string_view nsp, std::string_view event, std::span<const json::value> args,
+                           std::optional<std::uint64_t> ack_id) {
+    return event_frame(nsp, event, args, ack_id, nullptr);
+}
+
 encoded encode_event_frame_with_offset(std::string_view nsp, std::string_view event,
                                        std::span<const json::value> args, std::string_view offset) {
-    const std::size_t hint = json::escaped_size(event) + json::escaped_size(offset) + 3 + 16 * args.size();
-    return build_frame(packet_type::event, nsp, std::nullopt, hint,
-                       [&](std::string& out, std::vector<json::shared_bytes>& attachments) {
-                           out.push_back('[');
-                           json::write_string(event, out);
-                           for (const auto& arg : args) {
-                               out.push_back(',');
-                               json::serialize(arg, out, &attachments);
-                           }
-                           out.push_back(',');
-                           json::write_string(offset, out);
-                           out.push_back(']');
-                       });
+    return event_frame(nsp, event, args, std::nullopt, &offset);
 }
 
 namespace {
