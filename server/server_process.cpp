@@ -176,8 +176,15 @@ server_process::server_process(const config& cfg) : impl_(std::make_unique<impl>
 
     impl_->fd_limit = raise_fd_limit();
     ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(impl_->fd_limit);
-    ctx.io.set_limits(sio_limits{cfg.max_pending_acks, cfg.max_rooms_per_socket, cfg.max_namespaces,
-                                 cfg.max_room_name_bytes, cfg.max_dynamic_namespaces, cfg.max_dynamic_name_bytes});
+    sio_limits limits{cfg.max_pending_acks,    cfg.max_rooms_per_socket,   cfg.max_namespaces,
+                      cfg.max_room_name_bytes, cfg.max_dynamic_namespaces, cfg.max_dynamic_name_bytes};
+    limits.recovery.log = {std::chrono::milliseconds(cfg.recovery_window_ms), cfg.recovery_max_packets,
+                           static_cast<std::size_t>(cfg.recovery_max_bytes)};
+    limits.recovery.max_sessions = cfg.recovery_max_sessions;
+    // A replay goes into the new connection's send queue, with its CONNECT reply.
+    limits.recovery.max_replay_packets = cfg.send_queue_limit - 1;
+    limits.recovery.max_replay_bytes = static_cast<std::size_t>(cfg.send_queue_bytes);
+    ctx.io.set_limits(limits);
     if (!cfg.auth_token.empty()) {
         // Every namespace: the CONNECT's auth must carry {"token": <the token>}.
         ctx.io.use([token = cfg.auth_token](const socket_ptr& s, const middleware_next& next) {

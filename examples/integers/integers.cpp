@@ -19,7 +19,7 @@ namespace {
 
 class integer_producer final : public std::enable_shared_from_this<integer_producer> {
 public:
-    integer_producer(net::io_context& ioc, sio_namespace& root, std::shared_ptr<plain_hub> plain,
+    integer_producer(net::io_context& ioc, sio_namespace& root, std::shared_ptr<resumable_hub> plain,
                      std::chrono::milliseconds period)
         : root_(root), plain_(std::move(plain)), strand_(net::make_strand(ioc)), timer_(strand_), period_(period) {}
 
@@ -86,15 +86,23 @@ private:
     void tick(std::uint64_t gen) {
         if (!running_ || gen != generation_) return;
         const std::int64_t candidate = value_ + 1;
-        // Each form is encoded once and the buffer shared by every recipient.
-        const std::size_t sent = root_.broadcast_frame(make_frame(sio::encode_int_event_frame("/", "integer", candidate))) +
-                                 plain_->broadcast(make_frame(std::to_string(candidate)));
+        // Each form is encoded once and the buffer shared by every recipient;
+        // with recovery on, the Socket.IO form carries its offset.
+        const auto packet = broadcast_packet::event([candidate](std::optional<std::string_view> offset) {
+            return std::vector<out_frame>{
+                {make_frame(offset ? sio::encode_int_event_frame("/", "integer", candidate, *offset)
+                                   : sio::encode_int_event_frame("/", "integer", candidate)),
+                 false}};
+        });
+        const auto sio_sent = root_.publish(packet);
+        const auto plain_sent = plain_->publish(candidate, make_frame(std::to_string(candidate)));
+        const std::size_t sent = sio_sent.recipients + plain_sent.recipients;
+        // Spent once someone has it, or may still get it (kept for recovery).
+        if (sent > 0 || sio_sent.stored || plain_sent.stored) value_ = candidate;
         if (sent == 0) {
-            // Nobody received it: keep the number for the next listener (never a skip).
+            // Nobody received it: unless it was kept, the next listener gets the same number (never a skip).
             reevaluate();
             if (!running_) return;
-        } else {
-            value_ = candidate;
         }
         // Fixed rate. When a fan-out takes longer than the period (many clients,
         // a short period), the next tick starts as soon as this one is done:
@@ -107,7 +115,7 @@ private:
     }
 
     sio_namespace& root_;
-    const std::shared_ptr<plain_hub> plain_;
+    const std::shared_ptr<resumable_hub> plain_;
     net::strand<net::io_context::executor_type> strand_;
     net::steady_timer timer_;
     const std::chrono::milliseconds period_;
@@ -122,7 +130,8 @@ private:
 }  // namespace
 
 void install_integers(server::server_process& srv) {
-    auto plain = std::make_shared<plain_hub>();
+    // The plain stream keeps integers for the same window as Socket.IO recovery (?after=N).
+    auto plain = std::make_shared<resumable_hub>(srv.io().limits().recovery);
     auto& root = srv.io().of("/");
     auto producer = std::make_shared<integer_producer>(srv.io_context(), root, plain,
                                                        std::chrono::milliseconds(srv.cfg().tick_ms));

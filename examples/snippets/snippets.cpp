@@ -119,12 +119,12 @@ void dynamic(sio_server& io) {
 class counting_adapter final : public sio_adapter {
 public:
     explicit counting_adapter(sio_namespace& nsp) : sio_adapter(nsp), inner_(nsp) {}
-    std::size_t broadcast(const broadcast_packet& p, const broadcast_options& o) override {
+    broadcast_result broadcast(const broadcast_packet& p, const broadcast_options& o) override {
         ++broadcasts;
         return inner_.broadcast(p, o);
     }
     void add_socket(const socket_ptr& s) override { inner_.add_socket(s); }
-    void remove_socket(const std::string& sid) override { inner_.remove_socket(sid); }
+    void remove_socket(sio_socket& s, bool keep_session) override { inner_.remove_socket(s, keep_session); }
     join_result join(const std::string& sid, const std::string& room, std::size_t max) override {
         return inner_.join(sid, room, max);
     }

@@ -147,6 +147,19 @@ const std::vector<flag_spec>& flags() {
         {"--max-dynamic-name-bytes", "N",
          "longest namespace name a dynamic namespace may create (default 256)",
          uint_flag(&config::max_dynamic_name_bytes, 1, 65536, "bytes")},
+        {"--recovery-window-ms", "N",
+         "connection state recovery: a client that reconnects within N ms\n"
+         "resumes its session and gets what it missed; every event then\n"
+         "carries its offset as one more argument (default 0 = off)",
+         uint_flag(&config::recovery_window_ms, 0, max_ms, "milliseconds")},
+        {"--recovery-max-packets", "N", "packets the recovery log keeps per namespace (default 100000)",
+         uint_flag(&config::recovery_max_packets, 1, 100000000, "packets")},
+        {"--recovery-max-bytes", "N", "bytes the recovery log keeps per namespace (default 67108864)",
+         uint_flag(&config::recovery_max_bytes, 1024, 1ULL << 36, "bytes")},
+        {"--recovery-max-sessions", "N",
+         "sessions of disconnected clients kept per namespace;\n"
+         "the oldest go first (default 100000)",
+         uint_flag(&config::recovery_max_sessions, 1, 100000000, "sessions")},
         {"--max-connections", "N",
          "WebSocket connections at once; the next upgrade gets 503 (default:\n"
          "the open-file limit minus a reserve, see docs/reliability.md)",

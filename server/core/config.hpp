@@ -45,6 +45,12 @@ struct config {
     std::size_t max_dynamic_namespaces = 1000;       // created by dynamic namespaces, existing at once
     std::size_t max_dynamic_name_bytes = 256;        // longer names never create a dynamic namespace
 
+    // ---- connection state recovery (docs/usage.md): 0 = off ----
+    std::uint64_t recovery_window_ms = 0;           // socket.io's maxDisconnectionDuration
+    std::size_t recovery_max_packets = 100000;      // packets the log keeps, per namespace
+    std::uint64_t recovery_max_bytes = 64ULL << 20;  // bytes the log keeps, per namespace
+    std::size_t recovery_max_sessions = 100000;     // sessions of gone clients kept, per namespace
+
     // ---- limits of the server ----
     std::size_t max_connections = 0;         // WebSocket connections; 0 = from the open-file limit
     std::uint64_t handshake_timeout_ms = 10000;  // an HTTP request or upgrade must be complete in time

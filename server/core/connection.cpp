@@ -21,8 +21,26 @@ close_info describe(close_cause c) {
         case close_cause::handler_error: return {1011, "server handler error", "forced close"};
         case close_cause::internal_error: return {1011, "internal server error", "forced close"};
         case close_cause::server_disconnect: return {1000, "server disconnect", "server namespace disconnect"};
+        case close_cause::session_resumed: return {1008, "session resumed on another connection", "forced close"};
+        case close_cause::invalid_request: return {1008, "invalid request", "forced close"};
     }
     return {1011, "transport error", "transport error"};
+}
+
+bool keeps_session(close_cause c) {
+    switch (c) {
+        case close_cause::transport_close:
+        case close_cause::ping_timeout:
+        case close_cause::client_close:  // an Engine.IO close without a namespace DISCONNECT first
+        case close_cause::send_queue_overflow:
+        case close_cause::server_shutdown:
+        case close_cause::transport_error:
+        case close_cause::internal_error:
+        case close_cause::session_resumed:  // its other namespaces may be resumed too
+            return true;
+        default:
+            return false;
+    }
 }
 
 }  // namespace beastio::server

@@ -42,6 +42,8 @@ enum class close_cause {
     handler_error,        // an application handler threw
     internal_error,       // an exception inside the server (e.g. out of memory)
     server_disconnect,    // the application closed the connection (sio_socket::disconnect(true))
+    session_resumed,      // its client resumed the session on a new connection (connection state recovery)
+    invalid_request,      // an upgrade whose query the endpoint refuses (e.g. a malformed ?after=)
 };
 
 struct close_info {
@@ -51,6 +53,12 @@ struct close_info {
 };
 
 close_info describe(close_cause c);
+
+// Whether connection state recovery keeps the sessions of a connection that
+// ended so: for the causes socket.io keeps them for (the transport went, a
+// ping timeout, a forced close, the server shutting down), not when the client
+// misbehaved, left, or the application sent it away.
+bool keeps_session(close_cause c);
 
 class connection {
 public:

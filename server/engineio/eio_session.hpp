@@ -50,8 +50,9 @@ public:
     void on_connect_timer();
     // --binary-timeout-ms passed since a binary header: close if its attachments are still missing.
     void on_binary_timer();
-    // The connection ended: every Socket.IO socket disconnects with this reason.
-    void finish(std::string_view reason) { sio_.close_all(reason); }
+    // The connection ended: every Socket.IO socket disconnects with this
+    // reason; keep_sessions: recovery may restore them (keeps_session()).
+    void finish(std::string_view reason, bool keep_sessions) { sio_.close_all(reason, keep_sessions); }
     // The application sends the client away: DISCONNECT on every namespace.
     void disconnect_all() { sio_.disconnect_all(); }
 

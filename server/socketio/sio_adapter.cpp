@@ -1,13 +1,30 @@
 #include "server/socketio/sio_adapter.hpp"
 
+#include "server/core/ids.hpp"
+#include "server/core/log.hpp"
+#include "server/socketio/sio_namespace.hpp"
 #include "server/socketio/sio_socket.hpp"
 
 #include <algorithm>
+#include <deque>
 
 namespace beastio::server {
 
+const std::vector<out_frame>& broadcast_packet::frames() const {
+    if (!encoded_) {
+        frames_ = encoder_(std::nullopt);
+        encoded_ = true;
+    }
+    return frames_;
+}
+
+std::vector<out_frame> broadcast_packet::frames_with_offset(std::string_view offset) const {
+    if (!encoder_) return frames();
+    return encoder_(offset);
+}
+
 void sio_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {
-    s.deliver(packet, is_volatile);
+    s.deliver(packet.frames(), is_volatile);
 }
 
 void sio_adapter::add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
@@ -26,14 +43,106 @@ void sio_adapter::disconnect_sockets(const broadcast_options& opts, bool close) 
 
 // ---- sio_memory_adapter ----
 
+// Connection state recovery: the log of what was sent, the sessions of sockets
+// that went away, and the log position of every live socket.
+//
+// Locks: order_mu, then mu_. order_mu is held from the moment a logged packet
+// gets its offset until it is queued for every recipient, and while a restore
+// queues its replay: so every connection receives logged packets in offset
+// order, and a client's last offset says exactly what it has. mu_ alone
+// guards the tables (joins and leaves never wait for a fan-out).
+struct sio_memory_adapter::recovery {
+    using time_point = std::chrono::steady_clock::time_point;
+
+    explicit recovery(const recovery_options& o) : opts(o), log(o.log, random_id().substr(0, 8)) {}
+
+    time_point now() const { return opts.clock ? opts.clock() : std::chrono::steady_clock::now(); }
+
+    struct stored {
+        session_state state;
+        std::uint64_t from = 0;  // the first sequence number it may have missed
+        time_point expires{};
+    };
+    struct live {
+        sio_socket* socket = nullptr;
+        std::uint64_t from = 0;  // the log position when it joined
+    };
+
+    // Under mu_: drops expired sessions, and the oldest beyond max_sessions.
+    void trim_sessions(time_point t) {
+        while (!expiry.empty()) {
+            auto& [when, pid] = expiry.front();
+            auto it = sessions.find(pid);
+            const bool stale = it == sessions.end() || it->second.expires != when;
+            if (!stale && when > t && sessions.size() <= opts.max_sessions) break;
+            if (!stale) sessions.erase(it);
+            expiry.pop_front();
+        }
+    }
+
+    recovery_options opts;
+    // Recursive: a delivery that overflows a send queue closes that connection
+    // at once, and its disconnect handlers may emit again.
+    std::recursive_mutex order_mu;
+    recovery_log log;                                 // under mu_
+    std::unordered_map<std::string, stored> sessions;  // by pid, under mu_
+    std::deque<std::pair<time_point, std::string>> expiry;  // (expires, pid) in order; stale ones skipped
+    std::unordered_map<std::string, live> live_pids;        // by pid, under mu_
+};
+
+sio_memory_adapter::sio_memory_adapter(sio_namespace& nsp) : sio_adapter(nsp) {
+    const auto& r = nsp.limits().recovery;
+    if (r.log.window.count() > 0) rec_ = std::make_unique<recovery>(r);
+}
+
+sio_memory_adapter::~sio_memory_adapter() = default;
+
+bool sio_memory_adapter::restore_skips_middlewares() const { return !rec_ || rec_->opts.skip_middlewares; }
+
+std::size_t sio_memory_adapter::sessions_kept() const {
+    std::lock_guard lock(mu_);
+    return rec_ ? rec_->sessions.size() : 0;
+}
+
 void sio_memory_adapter::add_socket(const socket_ptr& s) {
     std::lock_guard lock(mu_);
     sockets_[s->id()] = s;
+    // Its position now: whatever is logged from here on was sent to it, so a
+    // client that comes back before its first event still recovers (socket.io #5538).
+    if (rec_ && !s->pid().empty()) rec_->live_pids[s->pid()] = {s.get(), rec_->log.next_seq()};
 }
 
-void sio_memory_adapter::remove_socket(const std::string& sid) {
+void sio_memory_adapter::remove_socket(sio_socket& s, bool keep_session) {
     std::lock_guard lock(mu_);
-    sockets_.erase(sid);
+    const std::string& sid = s.id();
+    if (auto it = sockets_.find(sid); it != sockets_.end()) {
+        if (it->second.get() != &s) return;  // replaced by a restore: the rooms are the new socket's
+        sockets_.erase(it);
+    }
+    if (rec_ && !s.pid().empty()) {
+        auto live = rec_->live_pids.find(s.pid());
+        if (live != rec_->live_pids.end() && live->second.socket == &s) {
+            if (keep_session) {
+                const auto now = rec_->now();
+                recovery::stored st;
+                st.state.sid = sid;
+                st.state.pid = s.pid();
+                if (auto r = socket_rooms_.find(sid); r != socket_rooms_.end())
+                    st.state.rooms.assign(r->second.begin(), r->second.end());
+                st.state.data = s.data();
+                st.from = live->second.from;
+                st.expires = now + rec_->opts.log.window;
+                rec_->expiry.emplace_back(st.expires, s.pid());
+                rec_->sessions[s.pid()] = std::move(st);
+                rec_->trim_sessions(now);
+            }
+            rec_->live_pids.erase(live);
+        }
+    }
+    erase_socket(sid);
+}
+
+void sio_memory_adapter::erase_socket(const std::string& sid) {
     auto it = socket_rooms_.find(sid);
     if (it == socket_rooms_.end()) return;
     for (const auto& room : it->second) {
@@ -95,8 +204,12 @@ bool sio_memory_adapter::excluded(const std::string& sid, const std::vector<std:
 }
 
 std::vector<socket_ptr> sio_memory_adapter::sockets(const broadcast_options& opts) const {
-    std::vector<socket_ptr> out;
     std::lock_guard lock(mu_);
+    return select(opts);
+}
+
+std::vector<socket_ptr> sio_memory_adapter::select(const broadcast_options& opts) const {
+    std::vector<socket_ptr> out;
     if (opts.rooms.empty()) {
         out.reserve(sockets_.size());
         for (const auto& [sid, s] : sockets_)
@@ -116,11 +229,125 @@ std::vector<socket_ptr> sio_memory_adapter::sockets(const broadcast_options& opt
     return out;
 }
 
-std::size_t sio_memory_adapter::broadcast(const broadcast_packet& packet, const broadcast_options& opts) {
+broadcast_result sio_memory_adapter::broadcast(const broadcast_packet& packet, const broadcast_options& opts) {
     // Selected under the lock, delivered outside it: a fan-out never blocks joins.
-    const auto targets = sockets(opts);
-    for (const auto& s : targets) s->deliver(packet, opts.is_volatile);
-    return targets.size();
+    if (!rec_ || opts.is_volatile || !packet.is_event()) {
+        const auto targets = sockets(opts);
+        const auto& frames = packet.frames();
+        for (const auto& s : targets) s->deliver(frames, opts.is_volatile);
+        return {targets.size(), false};
+    }
+    // Logged: encoded once with its offset, queued in offset order (order_mu).
+    std::lock_guard order(rec_->order_mu);
+    std::vector<socket_ptr> targets;
+    std::vector<out_frame> frames;
+    {
+        std::lock_guard lock(mu_);
+        frames = packet.frames_with_offset(rec_->log.next_offset());
+        rec_->log.append(rec_->now(), frames, opts.rooms, opts.except);
+        targets = select(opts);
+    }
+    for (const auto& s : targets) s->deliver(frames, false);
+    return {targets.size(), true};
+}
+
+void sio_memory_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {
+    if (!rec_ || is_volatile || !packet.is_event()) return sio_adapter::unicast(s, packet, is_volatile);
+    // socket.io routes a private emit through the adapter: logged for the socket's own room.
+    std::lock_guard order(rec_->order_mu);
+    std::vector<out_frame> frames;
+    {
+        std::lock_guard lock(mu_);
+        frames = packet.frames_with_offset(rec_->log.next_offset());
+        rec_->log.append(rec_->now(), frames, {s.id()});
+    }
+    s.deliver(frames, false);
+}
+
+void sio_memory_adapter::restore_session(const socket_ptr& s, const std::string& pid,
+                                         const std::optional<std::string>& offset, restore_done done) {
+    if (!rec_) return done({false, "recovery is off", 0});
+    socket_ptr replaced;  // a socket still connected under this pid (a half-open connection, say)
+    std::vector<std::vector<out_frame>> replay;
+    // done runs outside the locks: it resumes the CONNECT (middlewares, handlers).
+    const auto out = [&]() -> restore_outcome {
+        std::lock_guard order(rec_->order_mu);
+        {
+            std::lock_guard lock(mu_);
+            const auto now = rec_->now();
+            rec_->trim_sessions(now);
+            rec_->log.trim(now);
+            session_state state;
+            std::uint64_t from = 0;
+            if (auto live = rec_->live_pids.find(pid); live != rec_->live_pids.end()) {
+                auto it = sockets_.find(live->second.socket->id());
+                if (it == sockets_.end() || it->second.get() != live->second.socket)
+                    return {false, "session still connecting", 0};
+                replaced = it->second;
+                state.sid = replaced->id();
+                state.pid = pid;
+                if (auto r = socket_rooms_.find(state.sid); r != socket_rooms_.end())
+                    state.rooms.assign(r->second.begin(), r->second.end());
+                state.data = replaced->data();
+                from = live->second.from;
+            } else if (auto it = rec_->sessions.find(pid); it != rec_->sessions.end()) {
+                // Restored at most once: the session is consumed whatever follows.
+                state = std::move(it->second.state);
+                from = it->second.from;
+                rec_->sessions.erase(it);
+            } else {
+                return {false, "unknown or expired session", 0};
+            }
+            if (offset) {
+                const auto seq = rec_->log.parse(*offset);
+                if (!seq) {
+                    replaced = nullptr;
+                    return {false, "unknown offset", 0};
+                }
+                from = std::max(from, *seq + 1);
+            }
+            const auto missed = rec_->log.since(from);
+            if (!missed.complete) {
+                replaced = nullptr;
+                return {false, "missed packets no longer in the log", 0};
+            }
+            // What was meant for it: the whole namespace, or one of its rooms
+            // (or its own id), and none of the rooms left out.
+            std::unordered_set<std::string_view> mine(state.rooms.begin(), state.rooms.end());
+            mine.insert(state.sid);
+            const auto member = [&](const std::string& r) { return mine.count(r) > 0; };
+            std::size_t frames = 0, bytes = 0;
+            for (const auto* e : missed.entries) {
+                const bool meant = e->rooms.empty() || std::any_of(e->rooms.begin(), e->rooms.end(), member);
+                if (!meant || std::any_of(e->except.begin(), e->except.end(), member)) continue;
+                replay.push_back(e->frames);  // the shared buffers
+                frames += e->frames.size();
+                bytes += e->bytes;
+            }
+            if (frames > rec_->opts.max_replay_packets || bytes > rec_->opts.max_replay_bytes) {
+                replaced = nullptr;
+                return {false, fmt::format("too much to replay ({} frames, {} bytes)", frames, bytes), 0};
+            }
+            s->adopt_session(state);
+            sockets_[state.sid] = s;  // in place of the old socket, if any: its rooms carry over
+            if (!replaced) {
+                for (const auto& r : state.rooms) {
+                    socket_rooms_[state.sid].insert(r);
+                    rooms_[r].insert(state.sid);
+                }
+            }
+            rec_->live_pids[pid] = {s.get(), rec_->log.next_seq()};
+        }
+        // Queued before any later logged packet (order_mu), outside mu_ (a
+        // send queue that overflows closes its connection right here).
+        for (const auto& frames : replay) s->deliver(frames, false);
+        return {true, {}, replay.size()};
+    }();
+    // Never two live sockets on one session: the old connection goes (its
+    // socket finds another in its place and leaves nothing behind; its other
+    // namespaces keep their sessions).
+    if (replaced) replaced->close_connection(close_cause::session_resumed);
+    done(out);
 }
 
 std::size_t sio_memory_adapter::size() const {

@@ -14,13 +14,16 @@
 #include "protocol/json.hpp"
 #include "server/core/connection.hpp"
 #include "server/socketio/sio_fwd.hpp"
+#include "server/socketio/sio_recovery_log.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -36,17 +39,59 @@ struct broadcast_options {
 };
 
 // One packet, encoded once: its frames are shared by every recipient.
-struct broadcast_packet {
-    std::vector<out_frame> frames;
+//
+// An EVENT without an ack id is made from an encoder instead: with connection
+// state recovery on, the adapter that keeps it encodes it once with its
+// offset as the last argument (42["integer",17,"<offset>"]), and every
+// recipient shares that. The encoder may refer to the emitter's arguments:
+// an adapter that keeps a packet past the call keeps its frames, not the packet.
+class broadcast_packet {
+public:
+    using encoder = std::function<std::vector<out_frame>(std::optional<std::string_view> offset)>;
+
+    broadcast_packet() = default;
+    // Prebuilt frames (an ack, a raw frame): never logged for recovery.
+    explicit broadcast_packet(std::vector<out_frame> frames) : frames_(std::move(frames)), encoded_(true) {}
+    // An event recovery may log: encoded on demand, with or without an offset.
+    static broadcast_packet event(encoder e) {
+        broadcast_packet p;
+        p.encoder_ = std::move(e);
+        return p;
+    }
+
+    bool is_event() const { return static_cast<bool>(encoder_); }
+    // The frames without an offset (an event is encoded on the first call).
+    const std::vector<out_frame>& frames() const;
+    // An event encoded with its recovery offset; frames() for anything else.
+    std::vector<out_frame> frames_with_offset(std::string_view offset) const;
+
+private:
+    encoder encoder_;
+    mutable std::vector<out_frame> frames_;
+    mutable bool encoded_ = false;
 };
 
-// What connection state recovery keeps of a socket that went away (issue 9).
+// What a broadcast did on this node.
+struct broadcast_result {
+    std::size_t recipients = 0;  // sockets it was queued for
+    bool stored = false;         // kept for connection state recovery (sockets away may still get it)
+};
+
+// What connection state recovery keeps of a socket that went away.
 struct session_state {
     std::string sid;
     std::string pid;
     std::vector<std::string> rooms;
     json::value data;
 };
+
+// How a restore went (sio_adapter::restore_session).
+struct restore_outcome {
+    bool recovered = false;
+    std::string failure;       // why not, for the log (when !recovered)
+    std::size_t replayed = 0;  // packets queued before the CONNECT reply
+};
+using restore_done = std::function<void(restore_outcome)>;
 
 class sio_adapter {
 public:
@@ -60,8 +105,11 @@ public:
     // ---- membership ----
     // s joins the namespace's table (its CONNECT was accepted).
     virtual void add_socket(const socket_ptr& s) = 0;
-    // The socket leaves the table and every room.
-    virtual void remove_socket(const std::string& sid) = 0;
+    // The socket leaves the table and every room; nothing changes when
+    // another socket holds its id now (its session was restored elsewhere).
+    // keep_session: the connection ended so that recovery keeps the session
+    // (keeps_session()); an adapter that recovers stores it now.
+    virtual void remove_socket(sio_socket& s, bool keep_session) = 0;
     enum class join_result { joined, already_member, too_many_rooms };
     // A socket may join rooms before it is in the table (in middleware).
     virtual join_result join(const std::string& sid, const std::string& room, std::size_t max_rooms) = 0;
@@ -70,8 +118,8 @@ public:
     virtual std::vector<std::string> socket_rooms(const std::string& sid) const = 0;
 
     // ---- delivery ----
-    // Queues the packet for every selected socket; returns how many (on this node).
-    virtual std::size_t broadcast(const broadcast_packet& packet, const broadcast_options& opts) = 0;
+    // Queues the packet for every selected socket.
+    virtual broadcast_result broadcast(const broadcast_packet& packet, const broadcast_options& opts) = 0;
     // A private emit to one socket of this node (sio_socket::emit, volatile_().emit); the default queues it.
     virtual void unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile);
 
@@ -88,10 +136,21 @@ public:
     // close: end the whole connection instead of leaving the namespace only.
     virtual void disconnect_sockets(const broadcast_options& opts, bool close);
 
-    // ---- connection state recovery hooks (issue 9); the default keeps nothing ----
-    virtual void persist_session(session_state) {}
-    virtual std::optional<session_state> restore_session(const std::string& /*pid*/, const std::string& /*offset*/) {
-        return std::nullopt;
+    // ---- connection state recovery; the default keeps nothing ----
+    // True when this adapter logs events with offsets and keeps sessions: the
+    // CONNECT reply then carries a pid.
+    virtual bool recovers() const { return false; }
+    // Whether restored sockets skip the middlewares (socket.io's skipMiddlewares).
+    virtual bool restore_skips_middlewares() const { return true; }
+    // Tries to give s (a new socket, in no table yet) the session of pid. On
+    // success the adapter has called s->adopt_session, put s in its rooms and
+    // the table, and queued what the client missed since offset (nullopt: it
+    // received no event yet) in order; a socket still connected under that pid
+    // is replaced, and its connection closed. done runs exactly once, possibly
+    // later and on any thread.
+    virtual void restore_session(const socket_ptr& /*s*/, const std::string& /*pid*/,
+                                 const std::optional<std::string>& /*offset*/, restore_done done) {
+        done({false, "recovery is off", 0});
     }
 
 private:
@@ -100,27 +159,42 @@ private:
 
 using adapter_factory = std::function<std::unique_ptr<sio_adapter>(sio_namespace&)>;
 
-// The default: this process's sockets and rooms, under one lock per namespace.
+// The default: this process's sockets and rooms, under one lock per
+// namespace. With recovery on (the namespace's limits) it also keeps the
+// recovery log and the sessions of sockets that went away.
 class sio_memory_adapter final : public sio_adapter {
 public:
-    using sio_adapter::sio_adapter;
+    explicit sio_memory_adapter(sio_namespace& nsp);
+    ~sio_memory_adapter() override;
 
     void add_socket(const socket_ptr& s) override;
-    void remove_socket(const std::string& sid) override;
+    void remove_socket(sio_socket& s, bool keep_session) override;
     join_result join(const std::string& sid, const std::string& room, std::size_t max_rooms) override;
     void leave(const std::string& sid, const std::string& room) override;
     std::vector<std::string> socket_rooms(const std::string& sid) const override;
-    std::size_t broadcast(const broadcast_packet& packet, const broadcast_options& opts) override;
+    broadcast_result broadcast(const broadcast_packet& packet, const broadcast_options& opts) override;
+    void unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) override;
     std::vector<socket_ptr> sockets(const broadcast_options& opts) const override;
     std::size_t size() const override;
     socket_ptr find(const std::string& sid) const override;
     std::vector<std::string> rooms() const override;
 
+    bool recovers() const override { return rec_ != nullptr; }
+    bool restore_skips_middlewares() const override;
+    void restore_session(const socket_ptr& s, const std::string& pid, const std::optional<std::string>& offset,
+                         restore_done done) override;
+    // Sessions kept now (tests, the log).
+    std::size_t sessions_kept() const;
+
 private:
+    struct recovery;
     // Under mu_.
     bool in_room(const std::string& sid, const std::string& room) const;
     bool excluded(const std::string& sid, const std::vector<std::string>& except) const;
+    std::vector<socket_ptr> select(const broadcast_options& opts) const;
+    void erase_socket(const std::string& sid);
 
+    std::unique_ptr<recovery> rec_;  // null: recovery off
     mutable std::mutex mu_;
     std::unordered_map<std::string, socket_ptr> sockets_;
     std::unordered_map<std::string, std::unordered_set<std::string>> rooms_;         // room -> sids

@@ -9,12 +9,12 @@ namespace beastio::server {
 
 std::size_t sio_broadcast::emit(std::string_view event, const json::array& args) {
     if (sio::is_reserved_event(event)) return 0;
-    return emit_frames(broadcast_packet{to_frames(sio::encode_event_frame(nsp_.name(), event, args))});
+    return publish(event_packet(nsp_.name(), event, args)).recipients;
 }
 
-std::size_t sio_broadcast::emit_frames(broadcast_packet packet) {
-    return nsp_.adapter().broadcast(packet, opts_);
-}
+std::size_t sio_broadcast::emit_frames(broadcast_packet packet) { return publish(packet).recipients; }
+
+broadcast_result sio_broadcast::publish(const broadcast_packet& packet) { return nsp_.adapter().broadcast(packet, opts_); }
 
 std::vector<socket_ptr> sio_broadcast::fetch_sockets() const { return nsp_.adapter().sockets(opts_); }
 

@@ -32,8 +32,12 @@ public:
     // Encodes once; returns how many sockets (of this node) it was queued for.
     // A reserved event name ("connect", "disconnect", ...) sends nothing and returns 0.
     std::size_t emit(std::string_view event, const json::array& args = {});
-    // Queues prebuilt frames (e.g. sio::encode_int_event_frame) sharing the buffers.
+    // Queues a prebuilt packet (frames, or an event's encoder: see
+    // broadcast_packet) sharing the buffers; returns the recipient count.
     std::size_t emit_frames(broadcast_packet packet);
+    // The same, and whether recovery stored it (a packet stored but sent to
+    // nobody still reaches the clients that come back).
+    broadcast_result publish(const broadcast_packet& packet);
 
     // The selected sockets of this node.
     std::vector<socket_ptr> fetch_sockets() const;

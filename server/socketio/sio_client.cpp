@@ -86,10 +86,84 @@ std::optional<close_cause> sio_client::on_connect(sio::packet& p) {
         io_.release(*nsp);  // no socket holds it: a dynamic one may go again
         return std::nullopt;
     }
-    auto s = std::make_shared<sio_socket>(random_id(), nsp, conn_, std::move(auth), handshake_);
+    const bool recovers = nsp->adapter().recovers();
+    auto s = std::make_shared<sio_socket>(random_id(), nsp, conn_, std::move(auth), handshake_,
+                                          recovers ? random_id() : std::string());
     pending_[p.nsp] = s;
+    // A client that brings back its session resumes it, by default without
+    // the middlewares (socket.io's skipMiddlewares): they ran when it began.
+    if (recovers && nsp->adapter().restore_skips_middlewares() && restore_request_of(*s))
+        return try_restore(s, *nsp, after_failed_restore::run_middlewares), std::nullopt;
     run_middlewares(s, *nsp, 0);
     return std::nullopt;
+}
+
+std::optional<sio_client::restore_request> sio_client::restore_request_of(const sio_socket& s) {
+    // socket.io-client sends {pid, offset} merged with the application's auth;
+    // offset is missing until the first event came (beastio still recovers then).
+    const json::value& auth = s.auth();
+    if (!auth.is_object()) return std::nullopt;
+    const json::value* pid = auth.find("pid");
+    if (!pid || !pid->is_string()) return std::nullopt;
+    restore_request r{pid->as_string(), std::nullopt};
+    if (const json::value* offset = auth.find("offset")) {
+        if (!offset->is_string()) return std::nullopt;
+        r.offset = offset->as_string();
+    }
+    return r;
+}
+
+void sio_client::try_restore(const socket_ptr& s, sio_namespace& nsp, after_failed_restore then) {
+    auto request = restore_request_of(*s);
+    // The adapter may answer later and from any thread: resume on this
+    // connection's strand, and only if this CONNECT is still the pending one.
+    nsp.adapter().restore_session(
+        s, request->pid, request->offset,
+        [this, weak_conn = conn_, weak_socket = std::weak_ptr<sio_socket>(s), nsp_ptr = &nsp,
+         then](restore_outcome out) {
+            auto c = weak_conn.lock();
+            if (!c) return;
+            c->run_on_strand([this, weak_socket, nsp_ptr, then, out = std::move(out)] {
+                auto sock = weak_socket.lock();
+                if (!sock) return;
+                if (!is_pending(sock, *nsp_ptr)) {
+                    // The connection ended meanwhile: the session goes back to the store.
+                    if (out.recovered) sock->finish("connect abandoned", true);
+                    return;
+                }
+                restored(sock, *nsp_ptr, out, then);
+            });
+        });
+}
+
+void sio_client::restored(const socket_ptr& s, sio_namespace& nsp, const restore_outcome& out,
+                          after_failed_restore then) {
+    if (!out.recovered) {
+        const auto [ok, failed] = io_.count_restore(false);
+        log::info("nsp={} session not restored ({}): a fresh session (restores: {} done, {} failed)",
+                  shown(nsp.name()), out.failure, ok, failed);
+        if (then == after_failed_restore::run_middlewares) return run_middlewares(s, nsp, 0);
+        return accept(s, nsp);
+    }
+    const auto [ok, failed] = io_.count_restore(true);
+    log::info("sid={} nsp={} session restored, {} packets replayed (restores: {} done, {} failed)", s->id(),
+              shown(nsp.name()), out.replayed, ok, failed);
+    pending_.erase(nsp.name());
+    sockets_[nsp.name()] = s;
+    s->joined_.store(true);
+    send_connect_reply(*s, nsp);  // after the replay, which the client buffers until it is connected
+    if (closed_ || !s->connected()) return;
+    nsp.run_connection_handlers(s);
+}
+
+void sio_client::send_connect_reply(const sio_socket& s, const sio_namespace& nsp) {
+    sio::packet reply;
+    reply.type = sio::packet_type::connect;
+    reply.nsp = nsp.name();
+    json::object body{{"sid", json::value(s.id())}};
+    if (!s.pid().empty()) body.emplace_back("pid", json::value(s.pid()));
+    reply.data = json::value(std::move(body));
+    send(reply);
 }
 
 bool sio_client::is_pending(const socket_ptr& s, const sio_namespace& nsp) const {
@@ -126,6 +200,13 @@ void sio_client::run_middlewares(const socket_ptr& s, sio_namespace& nsp, std::s
 }
 
 void sio_client::complete_connect(const socket_ptr& s, sio_namespace& nsp) {
+    // Restores that run the middlewares first (skip_middlewares off) happen now.
+    if (nsp.adapter().recovers() && !nsp.adapter().restore_skips_middlewares() && restore_request_of(*s))
+        return try_restore(s, nsp, after_failed_restore::accept);
+    accept(s, nsp);
+}
+
+void sio_client::accept(const socket_ptr& s, sio_namespace& nsp) {
     pending_.erase(nsp.name());
     sockets_[nsp.name()] = s;
     // The socket joins before its reply is queued: a client that has its reply
@@ -133,11 +214,7 @@ void sio_client::complete_connect(const socket_ptr& s, sio_namespace& nsp) {
     // meanwhile is posted to this strand, so it follows the reply). Then the
     // application's handlers run (their emits follow the reply).
     if (!nsp.add(s)) return;  // it left already
-    sio::packet reply;
-    reply.type = sio::packet_type::connect;
-    reply.nsp = nsp.name();
-    reply.data = json::value(json::object{{"sid", json::value(s->id())}});
-    send(reply);
+    send_connect_reply(*s, nsp);
     // Queuing the reply may have closed the connection (its send queue was
     // full): then the socket has already left its namespace.
     if (closed_ || !s->connected()) return;
@@ -201,14 +278,14 @@ void sio_client::disconnect_all() {
     }
 }
 
-void sio_client::close_all(std::string_view reason) {
+void sio_client::close_all(std::string_view reason, bool keep_sessions) {
     closed_ = true;
     auto pending = std::move(pending_);
     pending_.clear();
-    for (auto& [nsp, s] : pending) s->finish("connect abandoned");
+    for (auto& [nsp, s] : pending) s->finish("connect abandoned", keep_sessions);
     auto sockets = std::move(sockets_);
     sockets_.clear();
-    for (auto& [nsp, s] : sockets) s->finish(reason);
+    for (auto& [nsp, s] : sockets) s->finish(reason, keep_sessions);
     reassembler_.reset();
 }
 

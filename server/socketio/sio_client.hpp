@@ -36,8 +36,9 @@ public:
     bool binary_pending() const { return reassembler_.pending(); }
 
     // The connection ended: every socket disconnects with this reason, and
-    // CONNECTs still in their middleware are dropped.
-    void close_all(std::string_view reason);
+    // CONNECTs still in their middleware are dropped. keep_sessions: the way
+    // it ended lets connection state recovery keep the sessions (keeps_session()).
+    void close_all(std::string_view reason, bool keep_sessions = false);
     // The application sends the client away (sio_socket::disconnect(true)):
     // DISCONNECT on every joined namespace, each socket finishes.
     void disconnect_all();
@@ -54,6 +55,18 @@ private:
     // The CONNECT of s waits for middleware number index (io's, then the namespace's).
     void run_middlewares(const socket_ptr& s, sio_namespace& nsp, std::size_t index);
     void complete_connect(const socket_ptr& s, sio_namespace& nsp);
+    void accept(const socket_ptr& s, sio_namespace& nsp);  // a fresh session joins
+    void send_connect_reply(const sio_socket& s, const sio_namespace& nsp);
+
+    // Connection state recovery: a CONNECT that brings back {pid, offset}.
+    struct restore_request {
+        std::string pid;
+        std::optional<std::string> offset;
+    };
+    static std::optional<restore_request> restore_request_of(const sio_socket& s);
+    enum class after_failed_restore { run_middlewares, accept };
+    void try_restore(const socket_ptr& s, sio_namespace& nsp, after_failed_restore then);
+    void restored(const socket_ptr& s, sio_namespace& nsp, const restore_outcome& out, after_failed_restore then);
     void refuse_connect(const socket_ptr& s, sio_namespace& nsp, const connect_error& err);
     bool is_pending(const socket_ptr& s, const sio_namespace& nsp) const;
 

@@ -1,5 +1,7 @@
 #include "server/socketio/sio_frames.hpp"
 
+#include "protocol/socketio/broadcast.hpp"
+
 namespace beastio::server {
 
 std::vector<out_frame> to_frames(sio::encoded&& e) {
@@ -8,6 +10,13 @@ std::vector<out_frame> to_frames(sio::encoded&& e) {
     frames.push_back({make_frame(std::move(e.text)), false});
     for (auto& a : e.attachments) frames.push_back({std::move(a), true});  // shared, not copied
     return frames;
+}
+
+broadcast_packet event_packet(std::string_view nsp, std::string_view event, const json::array& args) {
+    return broadcast_packet::event([nsp, event, &args](std::optional<std::string_view> offset) {
+        return to_frames(offset ? sio::encode_event_frame_with_offset(nsp, event, args, *offset)
+                                : sio::encode_event_frame(nsp, event, args));
+    });
 }
 
 void deliver_frames(connection& c, const std::vector<out_frame>& frames) {

@@ -9,7 +9,7 @@ sio_namespace::sio_namespace(std::string name, const sio_limits& limits, const a
 }
 
 std::size_t sio_namespace::broadcast_frame(const frame_ptr& frame) {
-    return adapter_->broadcast(broadcast_packet{{out_frame{frame, false}}}, {});
+    return adapter_->broadcast(broadcast_packet{{out_frame{frame, false}}}, {}).recipients;
 }
 
 bool sio_namespace::add(const socket_ptr& s) {
@@ -18,16 +18,16 @@ bool sio_namespace::add(const socket_ptr& s) {
     // A disconnect that raced the add (on another thread) either ran its
     // removal after the add, or set left() before it: then undo it here.
     if (s->left()) {
-        adapter_->remove_socket(s->id());
+        adapter_->remove_socket(*s, false);
         return false;
     }
     s->joined_.store(true);
     return true;
 }
 
-void sio_namespace::remove(sio_socket& s) {
+void sio_namespace::remove(sio_socket& s, bool keep_session) {
     s.left_.store(true, std::memory_order_seq_cst);
-    adapter_->remove_socket(s.id());
+    adapter_->remove_socket(s, keep_session);
 }
 
 void sio_namespace::run_connection_handlers(const socket_ptr& s) {

@@ -50,9 +50,12 @@ public:
     void sockets_leave(const std::vector<std::string>& rooms) { adapter_->del_sockets({}, rooms); }
     void disconnect_sockets(bool close = false) { adapter_->disconnect_sockets({}, close); }
 
-    // Queues one prebuilt frame (e.g. sio::encode_int_event_frame) for every
-    // socket of the namespace, sharing the buffer. Returns the recipient count.
+    // Queues one prebuilt frame for every socket of the namespace, sharing the
+    // buffer. Returns the recipient count. Recovery never logs such a frame:
+    // for an event, publish an event packet (broadcast_packet::event) instead.
     std::size_t broadcast_frame(const frame_ptr& frame);
+    // To every socket of the namespace (see sio_broadcast::publish).
+    broadcast_result publish(const broadcast_packet& packet) { return sio_broadcast(*this).publish(packet); }
 
     std::size_t size() const { return adapter_->size(); }
     socket_ptr find(const std::string& sid) const { return adapter_->find(sid); }
@@ -70,7 +73,7 @@ private:
 
     // s joins the table; false (and nothing changed) when s has already left.
     bool add(const socket_ptr& s);
-    void remove(sio_socket& s);
+    void remove(sio_socket& s, bool keep_session);
     void run_connection_handlers(const socket_ptr& s);
 
     std::string name_;

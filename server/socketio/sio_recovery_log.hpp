@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,17 @@ struct recovery_bounds {
     std::chrono::milliseconds window{120000};  // socket.io's maxDisconnectionDuration
     std::size_t max_packets = 100000;
     std::size_t max_bytes = 64u << 20;
+};
+
+// Connection state recovery (sio_limits::recovery): what the memory adapter
+// keeps, and for how long.
+struct recovery_options {
+    recovery_bounds log;                  // window 0: recovery off
+    std::size_t max_sessions = 100000;    // sessions kept at once; the oldest go first
+    std::size_t max_replay_packets = 255; // a restore that would queue more fails (the send queue's room)
+    std::size_t max_replay_bytes = 4u << 20;
+    bool skip_middlewares = true;
+    std::function<std::chrono::steady_clock::time_point()> clock;  // tests; steady_clock when empty
 };
 
 class recovery_log {

@@ -31,6 +31,8 @@
 #include "server/socketio/sio_limits.hpp"
 #include "server/socketio/sio_middleware.hpp"
 #include "server/socketio/sio_namespace.hpp"
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -110,6 +112,19 @@ public:
     // Makes each namespace's adapter; sio_memory_adapter when unset.
     void set_adapter_factory(adapter_factory f) { adapter_factory_ = std::move(f); }
 
+    // Connection state recovery: sessions restored, and restores that failed
+    // (the client got a fresh session), since start. Thread-safe.
+    struct restore_counts {
+        std::uint64_t restored = 0;
+        std::uint64_t failed = 0;
+    };
+    restore_counts restores() const { return {restored_.load(), restore_failed_.load()}; }
+    // For sio_client: counts one restore; returns the totals after it.
+    restore_counts count_restore(bool ok) {
+        if (ok) return {restored_.fetch_add(1) + 1, restore_failed_.load()};
+        return {restored_.load(), restore_failed_.fetch_add(1) + 1};
+    }
+
 private:
     std::shared_ptr<sio_namespace> make(const std::string& name) const;
     void refuse_dynamic(std::string_view name) const;  // the log line; under mu_
@@ -121,6 +136,8 @@ private:
     std::map<std::string, std::shared_ptr<sio_namespace>, std::less<>> namespaces_;
     std::vector<std::unique_ptr<sio_dynamic_namespace>> dynamic_;
     std::size_t dynamic_live_ = 0;  // under mu_
+    std::atomic<std::uint64_t> restored_{0};
+    std::atomic<std::uint64_t> restore_failed_{0};
 };
 
 }  // namespace beastio::server

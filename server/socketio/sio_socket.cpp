@@ -10,8 +10,25 @@
 namespace beastio::server {
 
 sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<connection> conn,
-                       json::value auth, handshake_ptr handshake)
-    : id_(std::move(id)), nsp_(nsp), conn_(std::move(conn)), auth_(std::move(auth)), handshake_(std::move(handshake)) {}
+                       json::value auth, handshake_ptr handshake, std::string pid)
+    : id_(std::move(id)),
+      pid_(std::move(pid)),
+      nsp_(nsp),
+      conn_(std::move(conn)),
+      auth_(std::move(auth)),
+      handshake_(std::move(handshake)) {}
+
+void sio_socket::adopt_session(const session_state& st) {
+    id_ = st.sid;
+    pid_ = st.pid;
+    recovered_ = true;
+    std::lock_guard lock(mu_);
+    data_ = st.data;
+}
+
+void sio_socket::close_connection(close_cause cause) {
+    if (auto c = conn_.lock()) c->close(cause);
+}
 
 const sio_handshake& sio_socket::handshake() const {
     static const sio_handshake none;
@@ -33,18 +50,17 @@ void sio_socket::send_frames(std::vector<out_frame> frames) {
     if (auto c = conn_.lock()) deliver_frames(*c, frames);
 }
 
-void sio_socket::deliver(const broadcast_packet& packet, bool is_volatile) {
+void sio_socket::deliver(const std::vector<out_frame>& frames, bool is_volatile) {
     if (!connected()) return;  // finishing (its disconnecting handlers run): nothing more for it
     auto c = conn_.lock();
     if (!c) return;
-    if (is_volatile) c->deliver_volatile(packet.frames);
-    else deliver_frames(*c, packet.frames);
+    if (is_volatile) c->deliver_volatile(frames);
+    else deliver_frames(*c, frames);
 }
 
 bool sio_socket::emit(std::string_view event, const json::array& args, bool is_volatile) {
     if (sio::is_reserved_event(event) || !connected()) return false;
-    nsp_->adapter().unicast(*this, broadcast_packet{to_frames(sio::encode_event_frame(nsp_->name(), event, args))},
-                           is_volatile);
+    nsp_->adapter().unicast(*this, event_packet(nsp_->name(), event, args), is_volatile);
     return true;
 }
 
@@ -240,7 +256,7 @@ void sio_socket::run_disconnect_handlers(std::vector<disconnect_handler>& handle
     }
 }
 
-void sio_socket::finish(std::string_view reason) {
+void sio_socket::finish(std::string_view reason, bool keep_session) {
     if (!connected_.exchange(false)) return;
     // Whatever happens below, a dynamic namespace learns that this socket is gone
     // (it leaves the registry with its last socket).
@@ -254,7 +270,8 @@ void sio_socket::finish(std::string_view reason) {
     const bool joined = joined_.load();
     // "disconnecting": the rooms are still known (to tell the others, say).
     if (joined) run_disconnect_handlers(disconnecting_handlers_, reason, "disconnecting");
-    nsp_->remove(*this);
+    // A restored socket holds its session in the adapter even before its reply.
+    nsp_->remove(*this, keep_session && (joined || recovered_));
     if (joined) run_disconnect_handlers(disconnect_handlers_, reason, "disconnect");
     disconnecting_handlers_.clear();
     disconnect_handlers_.clear();

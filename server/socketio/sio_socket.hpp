@@ -31,10 +31,17 @@ using disconnect_handler = std::function<void(const socket_ptr&, std::string_vie
 
 class sio_socket : public std::enable_shared_from_this<sio_socket> {
 public:
+    // pid: the private session id when the namespace's adapter recovers sessions.
     sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<connection> conn, json::value auth,
-               handshake_ptr handshake = nullptr);
+               handshake_ptr handshake = nullptr, std::string pid = {});
 
     const std::string& id() const { return id_; }
+    // The private session id of connection state recovery (empty when it is
+    // off): sent to this client only, never to anyone else.
+    const std::string& pid() const { return pid_; }
+    // True when this socket resumed a session that connection state recovery
+    // kept (same id, rooms and data; what it missed was replayed).
+    bool recovered() const { return recovered_; }
     // Valid as long as this socket (a dynamic namespace may leave the registry before).
     sio_namespace& nsp() { return *nsp_; }
     // The CONNECT packet's auth object ({} when the client sent none): socket.handshake.auth.
@@ -120,7 +127,12 @@ public:
     // Sends already encoded frames to this socket only.
     void send_frames(std::vector<out_frame> frames);
     // For adapters: queues one encoded packet, dropped when volatile and the connection lags.
-    void deliver(const broadcast_packet& packet, bool is_volatile);
+    void deliver(const std::vector<out_frame>& frames, bool is_volatile);
+    // For adapters, while restoring a session into this socket (before anyone
+    // else can see it): takes the session's id, pid and data.
+    void adopt_session(const session_state& st);
+    // For adapters: closes this socket's whole connection.
+    void close_connection(close_cause cause);
     // True once the socket has left its namespace for good (it never joins again).
     bool left() const { return left_.load(std::memory_order_seq_cst); }
 
@@ -138,7 +150,8 @@ private:
     void dispatch_event(json::array& args, std::optional<std::uint64_t> ack_id);
     void dispatch_ack(std::uint64_t id, json::array& args);
     void send_ack(std::uint64_t id, const json::array& args);
-    void finish(std::string_view reason);  // disconnect handlers, leave everything
+    // Disconnect handlers, leave everything; keep_session: recovery may restore it.
+    void finish(std::string_view reason, bool keep_session = false);
     // An application handler threw: log it, close the connection (1011).
     void handler_failed(std::string_view what, std::string_view error);
     bool emit(std::string_view event, const json::array& args, bool is_volatile);
@@ -146,7 +159,9 @@ private:
     void ack_timed_out(std::uint64_t id);
     void run_disconnect_handlers(std::vector<disconnect_handler>& handlers, std::string_view reason, const char* what);
 
-    std::string id_;
+    std::string id_;   // set before the socket is shared (adopt_session)
+    std::string pid_;
+    bool recovered_ = false;
     const std::shared_ptr<sio_namespace> nsp_;  // shared: a dynamic namespace may leave the registry first
     std::weak_ptr<connection> conn_;
     json::value auth_;

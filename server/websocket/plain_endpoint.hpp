@@ -10,10 +10,15 @@
 #pragma once
 
 #include "server/core/connection.hpp"
+#include "server/socketio/sio_recovery_log.hpp"
 #include "server/websocket/connection_set.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,6 +59,49 @@ public:
     std::size_t size() const { return set_.size(); }
 
 private:
+    connection_set set_;
+    std::function<void(int)> presence_;
+};
+
+// A plain_hub whose messages carry increasing numbers (the integers service:
+// the integer itself), kept for connection state recovery's window: a client
+// that opens with ?after=N first gets every kept message numbered above N,
+// in order, then the live ones, so a reconnect loses nothing. The kept
+// frames are the buffers that were broadcast. N older than what is kept gives
+// the oldest kept, and a log line; a replay longer than the send queue allows
+// (options.max_replay_packets / _bytes) gives the newest that fit, and a log
+// line. A malformed N closes the connection (1008 "invalid request").
+class resumable_hub : public plain_endpoint {
+public:
+    // options.log.window 0: nothing is kept (?after= is then only checked).
+    explicit resumable_hub(recovery_options options);
+
+    void on_presence(std::function<void(int)> f) { presence_ = std::move(f); }
+    void on_open(const std::shared_ptr<connection>& c, const plain_request& r) override;
+    void on_close(connection& c) override;
+
+    struct publish_result {
+        std::size_t recipients = 0;
+        bool stored = false;  // kept for clients that come back
+    };
+    // Thread-safe; numbers must increase from call to call.
+    publish_result publish(std::int64_t number, const frame_ptr& f);
+    std::size_t size() const { return set_.size(); }
+    std::size_t kept() const;
+
+private:
+    struct entry {
+        std::int64_t number;
+        std::chrono::steady_clock::time_point at;
+        frame_ptr frame;
+    };
+    std::chrono::steady_clock::time_point now() const;
+    void trim(std::chrono::steady_clock::time_point t);  // under mu_
+
+    recovery_options options_;
+    mutable std::mutex mu_;  // entries_, bytes_; held while a replay and a join happen together
+    std::deque<entry> entries_;
+    std::size_t bytes_ = 0;
     connection_set set_;
     std::function<void(int)> presence_;
 };

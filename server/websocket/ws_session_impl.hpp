@@ -396,7 +396,7 @@ void ws_session<Stream>::leave(close_cause cause) {
     if (left_ || !accepted_) return;
     left_ = true;
     if (mode_ == mode::plain && ctx_.plain) ctx_.plain->on_close(*this);
-    if (eio_) eio_->finish(describe(cause).sio_reason);
+    if (eio_) eio_->finish(describe(cause).sio_reason, keeps_session(cause));
 }
 
 template <class Stream>

@@ -17,6 +17,7 @@
 using beastio::server::ack_error;
 using beastio::server::ack_sender;
 using beastio::server::broadcast_options;
+using beastio::server::broadcast_result;
 using beastio::server::broadcast_packet;
 using beastio::server::close_cause;
 using beastio::server::connect_error;
@@ -446,7 +447,10 @@ class recording_adapter final : public sio_adapter {
 public:
     recording_adapter(sio_namespace& nsp, std::vector<std::string>& log) : sio_adapter(nsp), inner_(nsp), log_(log) {}
     void add_socket(const socket_ptr& s) override { log_.push_back("add"); inner_.add_socket(s); }
-    void remove_socket(const std::string& sid) override { log_.push_back("remove"); inner_.remove_socket(sid); }
+    void remove_socket(sio_socket& s, bool keep) override {
+        log_.push_back("remove");
+        inner_.remove_socket(s, keep);
+    }
     join_result join(const std::string& sid, const std::string& room, std::size_t max) override {
         log_.push_back("join " + room);
         return inner_.join(sid, room, max);
@@ -456,15 +460,15 @@ public:
         inner_.leave(sid, room);
     }
     std::vector<std::string> socket_rooms(const std::string& sid) const override { return inner_.socket_rooms(sid); }
-    std::size_t broadcast(const broadcast_packet& p, const broadcast_options& o) override {
+    broadcast_result broadcast(const broadcast_packet& p, const broadcast_options& o) override {
         std::string rooms;
         for (const auto& r : o.rooms) rooms += r.size() == 20 ? "<sid>" : r;
         log_.push_back("broadcast rooms=" + rooms + " except=" + std::to_string(o.except.size()) +
-                       (o.is_volatile ? " volatile" : "") + (o.local ? " local" : "") + " " + *p.frames.front().data);
+                       (o.is_volatile ? " volatile" : "") + (o.local ? " local" : "") + " " + *p.frames().front().data);
         return inner_.broadcast(p, o);
     }
     void unicast(sio_socket& s, const broadcast_packet& p, bool is_volatile) override {
-        log_.push_back(std::string("unicast ") + (is_volatile ? "volatile " : "") + *p.frames.front().data);
+        log_.push_back(std::string("unicast ") + (is_volatile ? "volatile " : "") + *p.frames().front().data);
         inner_.unicast(s, p, is_volatile);
     }
     std::vector<socket_ptr> sockets(const broadcast_options& o) const override { return inner_.sockets(o); }

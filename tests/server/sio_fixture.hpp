@@ -43,6 +43,8 @@ inline const char* cause_name(std::optional<server::close_cause> c) {
         case close_cause::handler_error: return "handler_error";
         case close_cause::internal_error: return "internal_error";
         case close_cause::server_disconnect: return "server_disconnect";
+        case close_cause::session_resumed: return "session_resumed";
+        case close_cause::invalid_request: return "invalid_request";
     }
     return "?";
 }
