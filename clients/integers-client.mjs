@@ -19,12 +19,15 @@ options:
                          connection (default 1)
   --duration SECONDS     stop after this long (default: run until Ctrl-C)
   --quiet                print only errors and the final summary
-  --check                track the integers each client receives while
-                         connected; report gaps, duplicates and reorderings
-                         within one connection (a jump across a reconnect is
-                         expected), compare clients connected at the same
-                         time, print a summary and exit 1 on any problem or
-                         when a client received nothing
+  --check                track the integers each client receives; report
+                         gaps, duplicates and reorderings within one session
+                         (a reconnect the server recovered continues the
+                         session: a gap across it is a failure; a jump into
+                         a fresh session, after the recovery window or with
+                         recovery off, is expected and reported), compare
+                         clients connected at the same time, print a summary
+                         and exit 1 on any problem or when a client received
+                         nothing
   --skew-ms MS           --check: tolerance at the edges of the time two
                          clients were both connected (default 500)
   --reconnect-min-ms MS  first reconnect delay (default 500)
@@ -121,11 +124,21 @@ function startClient(name, url, options, backoff, say, chatty) {
   let manualTimer = null;
   let lastError = '';
 
+  let everConnected = false;
   socket.on('connect', () => {
-    recorder.connect(Date.now());
+    // With connection state recovery (the server's --recovery-window-ms) a
+    // reconnect resumes the session: the integers missed meanwhile came just
+    // before this event.
+    const { replayed } = recorder.connect(Date.now(), { recovered: socket.recovered });
     manualAttempts = 0;
     lastError = '';
-    if (chatty) say(name, `connected id=${socket.id}`);
+    if (chatty) {
+      let how = '';
+      if (socket.recovered) how = ` recovered (${replayed} integer(s) replayed)`;
+      else if (everConnected) how = ' fresh session (recovery off, or its window expired)';
+      say(name, `connected id=${socket.id}${how}`);
+    }
+    everConnected = true;
   });
   socket.on('integer', (value) => {
     recorder.value(value, Date.now());

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Plain WebSocket example for the beastio integer stream: no Socket.IO, one
 // text frame per integer on /_ws/. Reconnects by itself with exponential
-// backoff and jitter after any close or failed attempt.
+// backoff and jitter after any close or failed attempt, asking for what it
+// missed with ?after=<last integer> (a server with --recovery-window-ms
+// replays it, so nothing is lost).
 import WebSocket from 'ws';
 import { parseCommandLine, timestamp } from './lib/cli.mjs';
 import { backoffDelay } from './lib/backoff.mjs';
 
 const USAGE = `usage: node plain-stream.mjs [options]
 
-Reads the plain integer stream of a beastio server over a WebSocket.
+Reads the plain integer stream of a beastio server over a WebSocket. After
+a reconnect it asks for the integers it missed (?after=<last integer>);
+servers with --recovery-window-ms replay them.
 
 options:
   --url URL              stream address (default ws://localhost:3000/_ws/)
@@ -16,6 +20,7 @@ options:
   --reconnect-min-ms MS  first reconnect delay (default 500)
   --reconnect-max-ms MS  largest reconnect delay (default 5000)
   --jitter F             randomization factor of the delay, 0..1 (default 0.5)
+  --no-resume            reconnect without ?after= (only the live integers)
   --help                 show this text`;
 
 const SPEC = {
@@ -24,6 +29,7 @@ const SPEC = {
   'reconnect-min-ms': { type: 'number', default: 500, min: 1 },
   'reconnect-max-ms': { type: 'number', default: 5000, min: 1 },
   jitter: { type: 'number', default: 0.5, min: 0 },
+  'no-resume': { type: 'boolean' },
   help: { type: 'boolean' },
 };
 
@@ -52,10 +58,20 @@ let ws = null;
 let attempt = 0;
 let retryTimer = null;
 let stopping = false;
+let last = null; // the last integer received
+
+// The stream's address, asking for what came after the last integer.
+function target() {
+  if (last === null || options['no-resume']) return options.url;
+  const u = new URL(options.url);
+  u.searchParams.set('after', String(last));
+  return u.toString();
+}
 
 function connect() {
-  say(attempt === 0 ? `connecting to ${options.url}` : `reconnecting attempt=${attempt}`);
-  const socket = new WebSocket(options.url, { handshakeTimeout: 5000 });
+  const url = target();
+  say(attempt === 0 ? `connecting to ${url}` : `connecting to ${url} attempt=${attempt}`);
+  const socket = new WebSocket(url, { handshakeTimeout: 5000 });
   ws = socket;
   let opened = false;
   socket.on('open', () => {
@@ -64,8 +80,14 @@ function connect() {
     say('connected');
   });
   socket.on('message', (data, isBinary) => {
-    if (isBinary) say(`unexpected binary frame of ${data.length} bytes`);
-    else say(`integer ${data.toString()}`);
+    if (isBinary) return say(`unexpected binary frame of ${data.length} bytes`);
+    const text = data.toString();
+    const n = Number(text);
+    if (Number.isSafeInteger(n)) {
+      if (last !== null && n !== last + 1) say(`gap: ${last} then ${n}`);
+      if (last === null || n > last) last = n;
+    }
+    say(`integer ${text}`);
   });
   socket.on('error', (err) => {
     // 'close' follows and schedules the retry.

@@ -10,6 +10,8 @@
     latest: document.getElementById('latest'),
     history: document.getElementById('history'),
     reconnects: document.getElementById('reconnects'),
+    recovered: document.getElementById('recovered'),
+    replayed: document.getElementById('replayed'),
     sid: document.getElementById('sid'),
     received: document.getElementById('received'),
     message: document.getElementById('message'),
@@ -37,6 +39,10 @@
   var reconnects = 0;
   var received = 0;
   var freshConnection = false; // the next integer is the first of a connection
+  var recovered = 0;  // reconnects that resumed the session
+  var replayed = 0;   // integers those reconnects brought back
+  var connectSeen = false; // false from a disconnect until the next connect event
+  var pendingReplay = 0;   // integers that came before that connect event: a replay
 
   // Same origin as the page. The server accepts only the websocket transport,
   // so never start with HTTP long-polling. The Manager retries forever with
@@ -67,19 +73,35 @@
   }
 
   socket.on('connect', function () {
+    var detail = '';
     if (everConnected) {
       reconnects += 1;
       el.reconnects.textContent = String(reconnects);
+      // With connection state recovery on (the server's --recovery-window-ms)
+      // a reconnect resumes the session: what was missed came just before
+      // this event. Otherwise the values jump (a restart, an expired window).
+      if (socket.recovered) {
+        recovered += 1;
+        replayed += pendingReplay;
+        el.recovered.textContent = String(recovered);
+        el.replayed.textContent = String(replayed);
+        detail = 'recovered, ' + pendingReplay + ' replayed';
+      } else {
+        detail = 'new session';
+      }
     }
     everConnected = true;
-    freshConnection = true;
+    freshConnection = !socket.recovered;
+    connectSeen = true;
+    pendingReplay = 0;
     manualAttempt = 0;
     el.sid.textContent = socket.id;
-    setState('connected');
+    setState('connected', detail);
     showMessage('');
   });
 
   socket.on('disconnect', function (reason) {
+    connectSeen = false;
     el.sid.textContent = '–';
     if (reason === 'io client disconnect') {
       setState('disconnected');
@@ -111,7 +133,11 @@
     setState('reconnecting', 'attempt ' + attempt);
   });
 
+  // With recovery on, each integer carries its offset as a second argument
+  // (socket.io-client keeps it to resume the session); the page ignores it.
   socket.on('integer', function (value) {
+    var replay = everConnected && !connectSeen;
+    if (replay) pendingReplay += 1;
     received += 1;
     el.received.textContent = String(received);
     el.latest.textContent = String(value);
@@ -119,8 +145,11 @@
 
     var item = document.createElement('li');
     item.textContent = String(value);
-    if (freshConnection && reconnects > 0) {
-      // Values jump across a reconnect (the server may have restarted): mark it.
+    if (replay) {
+      item.className = 'history__replayed';
+      item.title = 'missed while away, replayed on reconnect ' + (reconnects + 1);
+    } else if (freshConnection && reconnects > 0) {
+      // Values jump across a reconnect into a new session (the server may have restarted): mark it.
       item.className = 'history__reconnected';
       item.title = 'first integer after reconnect ' + reconnects;
     }

@@ -3,13 +3,17 @@
 //
 // Vocabulary:
 //   sample   {v, t}: an integer value v received at time t (milliseconds).
-//   segment  {start, end, samples}: one continuous connection, from `connect`
-//            to `disconnect` (end is null while still connected).
+//   segment  {start, end, samples, resumes, replayed}: one session, from
+//            `connect` to `disconnect` (end is null while still connected).
+//            With connection state recovery a reconnect that resumed the
+//            session (socket.recovered) continues the same segment: resumes
+//            counts those reconnects, replayed the values they brought back.
 //   client   {name, segments}: everything one Socket.IO client saw.
 //
 // Within one segment the producer's values must arrive as consecutive
-// integers. A jump between two segments (a reconnect) is expected and is only
-// reported for information.
+// integers: a gap across a recovered reconnect is a failure. A jump between
+// two segments (a fresh session: recovery off, or its window expired) is
+// expected and is only reported for information.
 
 /**
  * Checks one continuous run of values.
@@ -63,9 +67,12 @@ export function checkClient(client) {
     last = seg.samples[seg.samples.length - 1].v;
   }
   const sum = (key) => segments.reduce((n, r) => n + r[key].length, 0);
+  const resumes = client.segments.reduce((n, s) => n + (s.resumes ?? 0), 0);
   return {
     name: client.name,
-    connections: client.segments.length,
+    connections: client.segments.length + resumes,
+    recovered: resumes,
+    replayed: client.segments.reduce((n, s) => n + (s.replayed ?? 0), 0),
     received,
     gaps: sum('gaps'),
     duplicates: sum('duplicates'),
@@ -132,8 +139,11 @@ export function formatSummary(report) {
       for (const d of seg.duplicates) problems.push(`connection ${i + 1}: duplicate ${d.value}`);
       for (const o of seg.reorderings) problems.push(`connection ${i + 1}: ${o.value} arrived after ${o.after}`);
     }
-    const jumps = r.acrossReconnects.length ? `, ${r.acrossReconnects.length} jump(s) across reconnects (expected)` : '';
-    lines.push(`${r.name}: ${r.ok ? 'ok' : 'FAIL'}: ${r.received} integers over ${r.connections} connection(s)${jumps}`);
+    const recovered = r.recovered ? `, ${r.recovered} recovered reconnect(s) (${r.replayed} replayed)` : '';
+    const jumps = r.acrossReconnects.length
+      ? `, ${r.acrossReconnects.length} jump(s) across fresh sessions (expected: ${r.acrossReconnects.map((j) => `${j.after} -> ${j.next}`).slice(0, 3).join(', ')})`
+      : '';
+    lines.push(`${r.name}: ${r.ok ? 'ok' : 'FAIL'}: ${r.received} integers over ${r.connections} connection(s)${recovered}${jumps}`);
     for (const p of problems.slice(0, 10)) lines.push(`  ${p}`);
     if (problems.length > 10) lines.push(`  ... ${problems.length - 10} more`);
   }
@@ -152,21 +162,40 @@ export function formatSummary(report) {
 
 /**
  * Records what one client sees, turning connect / value / disconnect events
- * into segments. Values that arrive while not connected are ignored.
+ * into segments. Values that arrive while not connected are what a resumed
+ * session replays (socket.io-client emits them just before `connect`): they
+ * are held until connect() says whether the session was recovered, and
+ * dropped otherwise.
  */
 export class SequenceRecorder {
   constructor(name) {
     this.name = name;
     this.segments = [];
     this.current = null;
+    this.pending = [];
   }
-  connect(t) {
+  /** Returns {replayed}: how many values the reconnect brought back. */
+  connect(t, { recovered = false } = {}) {
     if (this.current) this.disconnect(t);
-    this.current = { start: t, end: null, samples: [] };
-    this.segments.push(this.current);
+    // Only a resumed session replays; anything else held is not part of one.
+    const replayed = recovered ? this.pending.length : 0;
+    const last = this.segments[this.segments.length - 1];
+    if (recovered && last) {
+      this.current = last;
+      last.end = null;
+      last.resumes = (last.resumes ?? 0) + 1;
+      last.replayed = (last.replayed ?? 0) + replayed;
+    } else {
+      this.current = { start: t, end: null, samples: [], resumes: 0, replayed: 0 };
+      this.segments.push(this.current);
+    }
+    if (recovered) this.current.samples.push(...this.pending);
+    this.pending = [];
+    return { replayed };
   }
   value(v, t) {
     if (this.current) this.current.samples.push({ v, t });
+    else this.pending.push({ v, t });
   }
   disconnect(t) {
     if (this.current) this.current.end = t;

@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { SOURCE_DIR, artifactDir, freePort, importFromClients, startServer } from './lib/fixture.mjs';
+import { startProxy } from '../lib/proxy.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -89,6 +90,57 @@ test('the page shows integers and reconnects after a server restart', { timeout:
 
   assert.deepEqual(pageErrors, [], 'no errors in the page');
   assert.deepEqual(badResponses, [], 'no failed requests');
+});
+
+test('the page resumes its session across a cut connection: recovered, nothing missing', { timeout: 90000 }, async () => {
+  const staticDir = path.join(SOURCE_DIR, 'clients', 'browser');
+  const server = await startServer({ tickMs: 100, args: ['--static-dir', staticDir, '--recovery-window-ms', '60000'] });
+  cleanup.push(() => server.stop());
+  // The page and its WebSocket go through a proxy the test cuts (a network
+  // fault, a load balancer going away); a Node bystander keeps the producer going.
+  const proxy = await startProxy(server.port);
+  cleanup.push(() => proxy.close());
+  const { io } = await importFromClients('socket.io-client');
+  const bystander = io(server.httpUrl, { transports: ['websocket'] });
+  cleanup.push(async () => bystander.close());
+  const bystanderSeen = [];
+  bystander.on('integer', (n) => bystanderSeen.push(n));
+
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 900, height: 720 } });
+  page.setDefaultTimeout(15000);
+  const pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`http://127.0.0.1:${proxy.port}/`);
+  await page.waitForSelector('#state[data-state="connected"]');
+  const id = (await page.textContent('#sid')).trim();
+  await page.waitForFunction(() => Number(document.querySelector('#received').textContent) >= 3);
+  // Every integer the page shows, in order (the history keeps only the last 20).
+  await page.evaluate(() => {
+    window.seen = [];
+    window.beastio.socket.on('integer', (n) => window.seen.push(n));
+  });
+
+  for (let cut = 1; cut <= 2; cut++) {
+    await page.waitForFunction(() => window.seen.length >= 3);
+    assert.ok(proxy.cut() >= 1, 'the page had a connection to cut');
+    await page.waitForFunction((n) => Number(document.querySelector('#recovered').textContent) >= n, cut, { timeout: 20000 });
+    await page.waitForSelector('#state[data-state="connected"]');
+    assert.equal((await page.textContent('#sid')).trim(), id, 'the same session id');
+    assert.match(await page.textContent('#state-detail'), /recovered, \d+ replayed/);
+  }
+  const last = bystanderSeen.at(-1);
+  await page.waitForFunction((v) => window.seen.at(-1) >= v + 2, last);
+  const seen = await page.evaluate(() => window.seen);
+  for (let i = 1; i < seen.length; i++) assert.equal(seen[i], seen[i - 1] + 1, `consecutive across the cuts: ${seen.join(' ')}`);
+  assert.equal((await page.textContent('#reconnects')).trim(), '2');
+  assert.equal((await page.textContent('#recovered')).trim(), '2');
+  const replayed = Number(await page.textContent('#replayed'));
+  assert.ok(replayed >= 1, `integers replayed: ${replayed}`);
+  assert.ok(await page.$('#history li.history__replayed'), 'replayed integers are marked in the history');
+  await page.screenshot({ path: path.join(artifactDir(), 'browser-recovered.png') });
+  assert.deepEqual(pageErrors, [], 'no errors in the page');
+  await page.close();
 });
 
 test('in a browser, a client with default transports gets the refusal in connect_error', { timeout: 60000 }, async () => {

@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { CLIENTS_DIR, startServer, freePort, run, launch, waitFor } from './lib/fixture.mjs';
+import { startProxy } from '../lib/proxy.mjs';
 
 const CLIENT = path.join(CLIENTS_DIR, 'integers-client.mjs');
 const PLAIN = path.join(CLIENTS_DIR, 'plain-stream.mjs');
@@ -49,7 +50,83 @@ test('--check across a server restart: the jump is expected, the check passes', 
   for (const name of ['c1', 'c2', 'c3']) {
     assert.match(out, new RegExp(`^${name}: ok: \\d+ integers over 2 connection\\(s\\)`, 'm'));
   }
-  assert.match(out, /jump\(s\) across reconnects \(expected\)/);
+  assert.match(out, /jump\(s\) across fresh sessions \(expected/);
+});
+
+test('--check across TCP cuts with recovery on: every reconnect is recovered, nothing is missing', async () => {
+  const s = await server({ tickMs: 20, args: ['--recovery-window-ms', '60000'] });
+  const proxy = await startProxy(s.port);
+  try {
+    const client = launch(process.execPath, [
+      CLIENT, `http://127.0.0.1:${proxy.port}`, '--clients', '3', '--duration', '6', '--check', '--reconnect-min-ms', '100',
+      '--reconnect-max-ms', '300',
+    ]);
+    const connects = () => (client.output().match(/connected id=/g) || []).length;
+    for (let cut = 1; cut <= 2; cut++) {
+      // All three (re)connected since the last cut, and integers flowing.
+      await waitFor(() => connects() >= 3 * cut && proxy.size >= 3 && /integer \d+/.test(client.output()),
+        { timeoutMs: 10000, what: `3 connected clients before cut ${cut}` });
+      proxy.cut();
+    }
+    const exit = await new Promise((resolve) => client.child.once('exit', (code) => resolve(code)));
+    const out = client.output();
+    assert.equal(exit, 0, out.slice(-3000));
+    assert.match(out, /^check: PASS/m);
+    assert.match(out, /connected id=\S+ recovered \(\d+ integer\(s\) replayed\)/);
+    for (const name of ['c1', 'c2', 'c3']) {
+      assert.match(out, new RegExp(`^${name}: ok: \\d+ integers over 3 connection\\(s\\), 2 recovered reconnect\\(s\\)`, 'm'));
+    }
+    assert.doesNotMatch(out, /jump\(s\) across/);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('--check with an expired window: the fresh session and its jump are reported, the check passes', async () => {
+  const s = await server({ tickMs: 20, args: ['--recovery-window-ms', '300'] });
+  const proxy = await startProxy(s.port);
+  try {
+    // A bystander keeps the producer going while the checked client is away.
+    const bystander = launch(process.execPath, [CLIENT, s.httpUrl, '--duration', '6', '--quiet']);
+    const client = launch(process.execPath, [
+      CLIENT, `http://127.0.0.1:${proxy.port}`, '--duration', '5', '--check', '--reconnect-min-ms', '1500', '--reconnect-max-ms', '1500', '--jitter', '0',
+    ]);
+    await waitFor(() => /integer \d+/.test(client.output()) && proxy.size >= 1, { timeoutMs: 10000, what: 'integers' });
+    proxy.cut();
+    const exit = await new Promise((resolve) => client.child.once('exit', (code) => resolve(code)));
+    const out = client.output();
+    assert.equal(exit, 0, out.slice(-3000));
+    assert.match(out, /connected id=\S+ fresh session \(recovery off, or its window expired\)/);
+    assert.match(out, /^c1: ok: \d+ integers over 2 connection\(s\), 1 jump\(s\) across fresh sessions \(expected/m);
+    await bystander.stop();
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('plain-stream.mjs reconnects with ?after=<last>: consecutive integers across TCP cuts', async () => {
+  const s = await server({ tickMs: 20, args: ['--recovery-window-ms', '60000'] });
+  const proxy = await startProxy(s.port);
+  try {
+    // A Socket.IO bystander keeps the producer going while the stream is away.
+    const bystander = launch(process.execPath, [CLIENT, s.httpUrl, '--duration', '8', '--quiet']);
+    const plain = launch(process.execPath, [PLAIN, '--url', `ws://127.0.0.1:${proxy.port}/_ws/`, '--duration', '4',
+      '--reconnect-min-ms', '100', '--reconnect-max-ms', '200']);
+    for (let cut = 1; cut <= 2; cut++) {
+      await waitFor(() => (plain.output().match(/ connected/g) || []).length >= cut && proxy.size >= 1 &&
+        (plain.output().match(/ integer \d+/g) || []).length >= 5 * cut, { timeoutMs: 10000, what: `integers before cut ${cut}` });
+      proxy.cut();
+    }
+    const exit = await new Promise((resolve) => plain.child.once('exit', (code) => resolve(code)));
+    const out = plain.output();
+    assert.equal(exit, 0, out.slice(-3000));
+    assert.match(out, /connecting to ws:\/\/127\.0\.0\.1:\d+\/_ws\/\?after=\d+/);
+    const values = [...out.matchAll(/ integer (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.ok(values.every((v, i) => i === 0 || v === values[i - 1] + 1), `not consecutive across the cuts: ${values.join(' ')}`);
+    await bystander.stop();
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('plain-stream.mjs prints consecutive integers from /_ws/', async () => {

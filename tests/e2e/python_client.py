@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Python client check for beastio, with Debian's python3-socketio.
 
-  python_client.py URL [--count N] [--timeout S]
+  python_client.py URL [--count N] [--timeout S] [--offsets]
       connect over the websocket transport, receive N consecutive integers,
-      exit 0 (1 on failure)
+      exit 0 (1 on failure). With --offsets the handler is written for a
+      server with connection state recovery on (--recovery-window-ms): every
+      event then carries its offset as one more argument, def on_integer(v, *_)
   python_client.py URL --expect-polling-refusal
       check that a client asking for HTTP long-polling is refused: python-socketio
       raises ConnectionError, and the raw response is a 400 with the JSON body
@@ -18,17 +20,29 @@ import urllib.request
 import socketio
 
 
-def receive_integers(url, count, timeout):
+def receive_integers(url, count, timeout, offsets):
     values = []
+    extra = []
     done = threading.Event()
     sio = socketio.Client(reconnection=False)
 
-    @sio.on('integer')
-    def on_integer(value):
+    def record(value):
         if not done.is_set():
             values.append(value)
             if len(values) >= count:
                 done.set()
+
+    if offsets:
+        # With recovery on, each event carries its offset as a last argument.
+        @sio.on('integer')
+        def on_integer(value, *rest):
+            extra.append(rest)
+            record(value)
+    else:
+        # Written for recovery off: one argument exactly.
+        @sio.on('integer')
+        def on_integer(value):
+            record(value)
 
     sio.connect(url, transports=['websocket'], wait_timeout=timeout)
     print(f'connected sid={sio.sid}', flush=True)
@@ -45,6 +59,11 @@ def receive_integers(url, count, timeout):
     if any(b != a + 1 for a, b in zip(values, values[1:])):
         print('FAIL: the integers are not consecutive', flush=True)
         return 1
+    if offsets:
+        if not all(len(r) == 1 and isinstance(r[0], str) for r in extra):
+            print(f'FAIL: expected one offset string after each integer, got {extra[:3]}', flush=True)
+            return 1
+        print(f'offsets {extra[0][0]} .. {extra[-1][0]}', flush=True)
     print(f'ok: {count} consecutive integers', flush=True)
     return 0
 
@@ -119,10 +138,11 @@ def main():
     parser.add_argument('--count', type=int, default=5)
     parser.add_argument('--timeout', type=float, default=10.0)
     parser.add_argument('--expect-polling-refusal', action='store_true')
+    parser.add_argument('--offsets', action='store_true')
     args = parser.parse_args()
     if args.expect_polling_refusal:
         return expect_polling_refusal(args.url, args.timeout)
-    return receive_integers(args.url, args.count, args.timeout)
+    return receive_integers(args.url, args.count, args.timeout, args.offsets)
 
 
 if __name__ == '__main__':

@@ -120,7 +120,7 @@ test('checkAll + formatSummary: a clean run passes', () => {
   assert.equal(report.ok, true);
   const text = formatSummary(report).join('\n');
   assert.match(text, /^check: PASS/m);
-  assert.match(text, /jump\(s\) across reconnects \(expected\)/);
+  assert.match(text, /1 jump\(s\) across fresh sessions \(expected: 3 -> 7\)/);
 });
 
 test('SequenceRecorder: values outside a connection are ignored; segments close', () => {
@@ -139,6 +139,47 @@ test('SequenceRecorder: values outside a connection are ignored; segments close'
     [[10, 20, [2, 3]], [30, null, [9]]],
   );
   assert.equal(checkClient(r).ok, true);
+});
+
+test('SequenceRecorder: a recovered reconnect continues the session with what it replayed', () => {
+  const r = new SequenceRecorder('c1');
+  r.connect(10);
+  r.value(1, 11);
+  r.value(2, 12);
+  r.disconnect(20);
+  r.value(3, 30); // replayed, before the connect event
+  r.value(4, 30);
+  assert.deepEqual(r.connect(30, { recovered: true }), { replayed: 2 });
+  r.value(5, 31);
+  assert.deepEqual(r.segments.map((s) => [s.start, s.end, s.resumes, s.replayed, s.samples.map((x) => x.v)]), [[10, null, 1, 2, [1, 2, 3, 4, 5]]]);
+  const ok = checkClient(r);
+  assert.equal(ok.ok, true);
+  assert.equal(ok.connections, 2);
+  assert.equal(ok.recovered, 1);
+  assert.match(formatSummary(checkAll([r])).join('\n'), /c1: ok: 5 integers over 2 connection\(s\), 1 recovered reconnect\(s\) \(2 replayed\)/);
+
+  // A gap across a recovered reconnect is a failure, not a jump.
+  const g = new SequenceRecorder('c2');
+  g.connect(0);
+  g.value(1, 1);
+  g.disconnect(5);
+  g.value(3, 6);
+  g.connect(6, { recovered: true });
+  const bad = checkClient(g);
+  assert.equal(bad.ok, false);
+  assert.equal(bad.gaps, 1);
+
+  // A fresh session after the window: the jump is expected, the held values dropped.
+  const f = new SequenceRecorder('c3');
+  f.connect(0);
+  f.value(1, 1);
+  f.disconnect(5);
+  f.value(99, 6);
+  assert.deepEqual(f.connect(6, { recovered: false }), { replayed: 0 });
+  f.value(50, 7);
+  const fresh = checkClient(f);
+  assert.equal(fresh.ok, true);
+  assert.deepEqual(fresh.acrossReconnects, [{ after: 1, next: 50 }]);
 });
 
 test('backoffDelay: grows exponentially, caps, and jitters within bounds', () => {

@@ -7,10 +7,10 @@
 // resumes with ?after=N.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { withServer, waitUntil, sleep, SANITIZED } from './lib/server.mjs';
 import { RawClient, openEio } from './lib/rawclient.mjs';
 import { io } from './lib/deps.mjs';
+import { startProxy } from '../lib/proxy.mjs';
 
 const WINDOW = { '--recovery-window-ms': '60000' };
 const QUICK = { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200, randomizationFactor: 0, timeout: 5000 };
@@ -42,41 +42,10 @@ function assertGapFree(seen, what) {
   }
 }
 
-// A loopback TCP proxy the test controls: cut() resets both sides of every
-// connection (the client sees its TCP connection die), halfOpen() drops the
-// client side only and leaves the server side open and silent.
-async function startProxy(t, targetPort) {
-  const pairs = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair = { client, upstream };
-    pairs.add(pair);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const drop = () => pairs.delete(pair);
-    client.on('error', () => {});
-    upstream.on('error', () => {});
-    client.on('close', () => { drop(); if (!pair.halfOpen) upstream.destroy(); });
-    upstream.on('close', () => { drop(); client.destroy(); });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const p of pairs) { p.client.destroy(); p.upstream.destroy(); } server.close(); });
-  return {
-    port: server.address().port,
-    get size() { return pairs.size; },
-    cut() {
-      for (const p of [...pairs]) { p.client.resetAndDestroy(); p.upstream.resetAndDestroy(); }
-    },
-    halfOpen() {
-      for (const p of [...pairs]) {
-        p.halfOpen = true;
-        p.upstream.unpipe(p.client);
-        p.client.unpipe(p.upstream);
-        p.upstream.pause();
-        p.client.resetAndDestroy();
-      }
-    },
-  };
+async function proxyTo(t, port) {
+  const proxy = await startProxy(port);
+  t.after(() => proxy.close());
+  return proxy;
 }
 
 test('recovery off (the default): no pid, one argument, bytes as before', async (t) => {
@@ -136,7 +105,7 @@ test('socket.io-client resumes after the transport is closed from its side, seve
 
 test('socket.io-client resumes after its TCP connection is dropped under it', async (t) => {
   const srv = await withServer(t, { flags: WINDOW });
-  const proxy = await startProxy(t, srv.port);
+  const proxy = await proxyTo(t, srv.port);
   const bystander = integerClient(t, srv.httpUrl);
   await once(bystander.sock, 'connect');
   const c = integerClient(t, `http://127.0.0.1:${proxy.port}`);
@@ -159,7 +128,7 @@ test('socket.io-client resumes after its TCP connection is dropped under it', as
 test('a half-open connection: the restore closes the old connection first (socket.io #4880)', async (t) => {
   // Long heartbeats: the server does not notice the dead connection by itself.
   const srv = await withServer(t, { flags: { ...WINDOW, '--ping-interval-ms': '25000', '--ping-timeout-ms': '20000' } });
-  const proxy = await startProxy(t, srv.port);
+  const proxy = await proxyTo(t, srv.port);
   const bystander = integerClient(t, srv.httpUrl);
   await once(bystander.sock, 'connect');
   const c = integerClient(t, `http://127.0.0.1:${proxy.port}`);
@@ -179,7 +148,7 @@ test('a half-open connection: the restore closes the old connection first (socke
 
 test('50 clients cut at once all resume without a gap', async (t) => {
   const srv = await withServer(t, { flags: WINDOW });
-  const proxy = await startProxy(t, srv.port);
+  const proxy = await proxyTo(t, srv.port);
   const bystander = integerClient(t, srv.httpUrl);
   await once(bystander.sock, 'connect');
   const clients = [];

@@ -106,7 +106,7 @@ std::string frames_from(const sio_conn& c, std::size_t i) {
 
 }  // namespace
 
-TEST_CASE("recovery: the CONNECT reply carries a pid, events their offsets; acks, volatile and raw frames do not",
+TEST_CASE("recovery: the CONNECT reply carries a pid and events their offsets (not acks, volatile or raw frames)",
           "[recovery]") {
     recovering r;
     auto& root = r.io.of("/");
@@ -471,7 +471,7 @@ std::string received(const fake_connection& c) {
 
 }  // namespace
 
-TEST_CASE("resumable_hub: ?after=N replays what is kept after N, then live; bounds and bad values", "[recovery]") {
+TEST_CASE("resumable_hub: ?after=N replays what is kept after N then live (bounds, bad values)", "[recovery]") {
     time_point now{};
     recovery_options o;
     o.log = {60s, 5, 1u << 20};
