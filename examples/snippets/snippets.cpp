@@ -2,9 +2,14 @@
 // this file (the ctest docs.snippets checks it), and this file is compiled
 // with the examples, so the page cannot show code that does not build.
 #include "server/server_process.hpp"
+#include "protocol/socketio/broadcast.hpp"
 #include "server/socketio/sio_server.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
 #include <regex>
 #include <string>
 
@@ -114,6 +119,24 @@ void dynamic(sio_server& io) {
     // [dynamic]
 }
 
+void recovery(sio_server& io) {
+    // [recovery]
+    io.of("/").on_connection([](const socket_ptr& s) {
+        // Handlers belong to the socket object: register them on every socket, resumed or not.
+        s->on("say", [](const socket_ptr& s, json::array& args, const ack_sender&) { s->to("lobby").emit("said", args); });
+        // A resumed session came back with its rooms and data; a new one starts from scratch.
+        if (!s->recovered()) s->join("lobby");
+    });
+    // A prebuilt event that recovery may log: an encoder, called once per broadcast with or without the offset.
+    const std::int64_t n = 17;
+    io.of("/").publish(broadcast_packet::event([n](std::optional<std::string_view> offset) {
+        const std::string text = offset ? beastio::sio::encode_int_event_frame("/", "integer", n, *offset)
+                                        : beastio::sio::encode_int_event_frame("/", "integer", n);
+        return std::vector<out_frame>{{make_frame(text), false}};
+    }));
+    // [recovery]
+}
+
 // [adapter]
 // Counts what a namespace broadcasts, then lets the in-memory adapter deliver it.
 class counting_adapter final : public sio_adapter {
@@ -134,6 +157,14 @@ public:
     std::size_t size() const override { return inner_.size(); }
     socket_ptr find(const std::string& sid) const override { return inner_.find(sid); }
     std::vector<std::string> rooms() const override { return inner_.rooms(); }
+    void unicast(sio_socket& s, const broadcast_packet& p, bool is_volatile) override { inner_.unicast(s, p, is_volatile); }
+    // Connection state recovery, when the server has it on.
+    bool recovers() const override { return inner_.recovers(); }
+    void socket_done(sio_socket& s) override { inner_.socket_done(s); }
+    void restore_session(const socket_ptr& s, const std::string& pid, const std::optional<std::string>& offset,
+                         restore_done done) override {
+        inner_.restore_session(s, pid, offset, std::move(done));
+    }
 
     std::atomic<std::size_t> broadcasts{0};
 

@@ -64,9 +64,11 @@ struct sio_memory_adapter::recovery {
         time_point expires{};
     };
     struct live {
-        sio_socket* socket = nullptr;
-        std::uint64_t from = 0;  // the log position when it joined
+        sio_socket* socket = nullptr;  // compared, never followed: the table holds the socket
+        std::string sid;
+        std::uint64_t from = 0;  // the first sequence number it may not have received
     };
+
 
     // Under mu_: drops expired sessions, and the oldest beyond max_sessions.
     void trim_sessions(time_point t) {
@@ -78,6 +80,16 @@ struct sio_memory_adapter::recovery {
             if (!stale) sessions.erase(it);
             expiry.pop_front();
         }
+        // Restored sessions leave stale entries behind: keep the FIFO within a
+        // constant factor of the sessions, whatever the window.
+        if (expiry.size() > 2 * sessions.size() + 64) {
+            std::deque<std::pair<time_point, std::string>> kept;
+            for (auto& e : expiry) {
+                auto it = sessions.find(e.second);
+                if (it != sessions.end() && it->second.expires == e.first) kept.push_back(std::move(e));
+            }
+            expiry.swap(kept);
+        }
     }
 
     recovery_options opts;
@@ -88,6 +100,9 @@ struct sio_memory_adapter::recovery {
     std::unordered_map<std::string, stored> sessions;  // by pid, under mu_
     std::deque<std::pair<time_point, std::string>> expiry;  // (expires, pid) in order; stale ones skipped
     std::unordered_map<std::string, live> live_pids;        // by pid, under mu_
+    std::unordered_map<std::string, takeover> takeovers;    // by pid, under mu_
+    // Takeovers whose old socket has left, until its disconnect handlers have run.
+    std::unordered_map<const sio_socket*, takeover> ready;  // under mu_
 };
 
 sio_memory_adapter::sio_memory_adapter(sio_namespace& nsp) : sio_adapter(nsp) {
@@ -109,37 +124,64 @@ void sio_memory_adapter::add_socket(const socket_ptr& s) {
     sockets_[s->id()] = s;
     // Its position now: whatever is logged from here on was sent to it, so a
     // client that comes back before its first event still recovers (socket.io #5538).
-    if (rec_ && !s->pid().empty()) rec_->live_pids[s->pid()] = {s.get(), rec_->log.next_seq()};
+    if (rec_ && !s->pid().empty()) rec_->live_pids[s->pid()] = {s.get(), s->id(), rec_->log.next_seq()};
 }
 
 void sio_memory_adapter::remove_socket(sio_socket& s, bool keep_session) {
-    std::lock_guard lock(mu_);
-    const std::string& sid = s.id();
-    if (auto it = sockets_.find(sid); it != sockets_.end()) {
-        if (it->second.get() != &s) return;  // replaced by a restore: the rooms are the new socket's
-        sockets_.erase(it);
-    }
-    if (rec_ && !s.pid().empty()) {
-        auto live = rec_->live_pids.find(s.pid());
-        if (live != rec_->live_pids.end() && live->second.socket == &s) {
-            if (keep_session) {
-                const auto now = rec_->now();
-                recovery::stored st;
-                st.state.sid = sid;
-                st.state.pid = s.pid();
-                if (auto r = socket_rooms_.find(sid); r != socket_rooms_.end())
-                    st.state.rooms.assign(r->second.begin(), r->second.end());
-                st.state.data = s.data();
-                st.from = live->second.from;
-                st.expires = now + rec_->opts.log.window;
-                rec_->expiry.emplace_back(st.expires, s.pid());
-                rec_->sessions[s.pid()] = std::move(st);
-                rec_->trim_sessions(now);
-            }
-            rec_->live_pids.erase(live);
+    {
+        std::lock_guard lock(mu_);
+        const std::string& sid = s.id();
+        if (auto it = sockets_.find(sid); it != sockets_.end()) {
+            if (it->second.get() != &s) return;  // another socket holds the id: its rooms are its own
+            sockets_.erase(it);
         }
+        if (rec_ && !s.pid().empty()) {
+            // The new socket resumes the session once the old one is done
+            // (socket_done): its disconnect handlers run first, never beside it.
+            if (auto waiting = forget_live(s, keep_session)) rec_->ready.emplace(&s, std::move(*waiting));
+        }
+        erase_socket(sid);
     }
-    erase_socket(sid);
+}
+
+void sio_memory_adapter::socket_done(sio_socket& s) {
+    if (!rec_) return;
+    std::optional<takeover> waiting;
+    {
+        std::lock_guard lock(mu_);
+        auto it = rec_->ready.find(&s);
+        if (it == rec_->ready.end()) return;
+        waiting = std::move(it->second);
+        rec_->ready.erase(it);
+    }
+    restore_session(waiting->socket, s.pid(), waiting->offset, std::move(waiting->done));
+}
+
+std::optional<sio_memory_adapter::takeover> sio_memory_adapter::forget_live(sio_socket& s, bool keep_session) {
+    std::optional<takeover> waiting;
+    auto live = rec_->live_pids.find(s.pid());
+    if (live == rec_->live_pids.end() || live->second.socket != &s) return waiting;
+    if (auto t = rec_->takeovers.find(s.pid()); t != rec_->takeovers.end()) {
+        waiting = std::move(t->second);
+        rec_->takeovers.erase(t);
+    }
+    // A session that a new connection asked for is kept whatever the old one's end.
+    if (keep_session || waiting) {
+        const auto now = rec_->now();
+        recovery::stored st;
+        st.state.sid = s.id();
+        st.state.pid = s.pid();
+        if (auto r = socket_rooms_.find(s.id()); r != socket_rooms_.end())
+            st.state.rooms.assign(r->second.begin(), r->second.end());
+        st.state.data = s.data();
+        st.from = live->second.from;
+        st.expires = now + rec_->opts.log.window;
+        rec_->expiry.emplace_back(st.expires, s.pid());
+        rec_->sessions[s.pid()] = std::move(st);
+        rec_->trim_sessions(now);
+    }
+    rec_->live_pids.erase(live);
+    return waiting;
 }
 
 void sio_memory_adapter::erase_socket(const std::string& sid) {
@@ -267,50 +309,41 @@ void sio_memory_adapter::unicast(sio_socket& s, const broadcast_packet& packet, 
 void sio_memory_adapter::restore_session(const socket_ptr& s, const std::string& pid,
                                          const std::optional<std::string>& offset, restore_done done) {
     if (!rec_) return done({false, "recovery is off", 0});
-    socket_ptr replaced;  // a socket still connected under this pid (a half-open connection, say)
+    socket_ptr holder;                 // a socket still connected under this pid (a half-open connection, say)
+    std::optional<takeover> displaced; // an earlier restore that waited for the same socket
     std::vector<std::vector<out_frame>> replay;
     // done runs outside the locks: it resumes the CONNECT (middlewares, handlers).
-    const auto out = [&]() -> restore_outcome {
+    const auto out = [&]() -> std::optional<restore_outcome> {
         std::lock_guard order(rec_->order_mu);
         {
             std::lock_guard lock(mu_);
             const auto now = rec_->now();
             rec_->trim_sessions(now);
             rec_->log.trim(now);
-            session_state state;
-            std::uint64_t from = 0;
             if (auto live = rec_->live_pids.find(pid); live != rec_->live_pids.end()) {
-                auto it = sockets_.find(live->second.socket->id());
+                // Its old connection is still up: close it, and resume the session
+                // once its socket is gone (remove_socket), never two at once.
+                auto it = sockets_.find(live->second.sid);
                 if (it == sockets_.end() || it->second.get() != live->second.socket)
-                    return {false, "session still connecting", 0};
-                replaced = it->second;
-                state.sid = replaced->id();
-                state.pid = pid;
-                if (auto r = socket_rooms_.find(state.sid); r != socket_rooms_.end())
-                    state.rooms.assign(r->second.begin(), r->second.end());
-                state.data = replaced->data();
-                from = live->second.from;
-            } else if (auto it = rec_->sessions.find(pid); it != rec_->sessions.end()) {
-                // Restored at most once: the session is consumed whatever follows.
-                state = std::move(it->second.state);
-                from = it->second.from;
-                rec_->sessions.erase(it);
-            } else {
-                return {false, "unknown or expired session", 0};
+                    return restore_outcome{false, "session still connecting", 0};
+                holder = it->second;
+                if (auto t = rec_->takeovers.find(pid); t != rec_->takeovers.end()) displaced = std::move(t->second);
+                rec_->takeovers[pid] = takeover{s, offset, std::move(done)};
+                return std::nullopt;
             }
+            auto it = rec_->sessions.find(pid);
+            if (it == rec_->sessions.end()) return restore_outcome{false, "unknown or expired session", 0};
+            // Restored at most once: the session is consumed whatever follows.
+            session_state state = std::move(it->second.state);
+            std::uint64_t from = it->second.from;
+            rec_->sessions.erase(it);
             if (offset) {
                 const auto seq = rec_->log.parse(*offset);
-                if (!seq) {
-                    replaced = nullptr;
-                    return {false, "unknown offset", 0};
-                }
+                if (!seq) return restore_outcome{false, "unknown offset", 0};
                 from = std::max(from, *seq + 1);
             }
             const auto missed = rec_->log.since(from);
-            if (!missed.complete) {
-                replaced = nullptr;
-                return {false, "missed packets no longer in the log", 0};
-            }
+            if (!missed.complete) return restore_outcome{false, "missed packets no longer in the log", 0};
             // What was meant for it: the whole namespace, or one of its rooms
             // (or its own id), and none of the rooms left out.
             std::unordered_set<std::string_view> mine(state.rooms.begin(), state.rooms.end());
@@ -324,30 +357,30 @@ void sio_memory_adapter::restore_session(const socket_ptr& s, const std::string&
                 frames += e->frames.size();
                 bytes += e->bytes;
             }
-            if (frames > rec_->opts.max_replay_packets || bytes > rec_->opts.max_replay_bytes) {
-                replaced = nullptr;
-                return {false, fmt::format("too much to replay ({} frames, {} bytes)", frames, bytes), 0};
-            }
+            if (frames > rec_->opts.max_replay_packets || bytes > rec_->opts.max_replay_bytes)
+                return restore_outcome{false, fmt::format("too much to replay ({} frames, {} bytes)", frames, bytes), 0};
+            // Rooms the new socket joined under its own id (in middleware) go: it takes the session's.
+            erase_socket(s->id());
             s->adopt_session(state);
-            sockets_[state.sid] = s;  // in place of the old socket, if any: its rooms carry over
-            if (!replaced) {
-                for (const auto& r : state.rooms) {
-                    socket_rooms_[state.sid].insert(r);
-                    rooms_[r].insert(state.sid);
-                }
+            sockets_[state.sid] = s;
+            for (const auto& r : state.rooms) {
+                socket_rooms_[state.sid].insert(r);
+                rooms_[r].insert(state.sid);
             }
-            rec_->live_pids[pid] = {s.get(), rec_->log.next_seq()};
+            // From where the replay starts: if this connection goes before the
+            // replay is written, the next restore sends it again.
+            rec_->live_pids[pid] = {s.get(), state.sid, from};
         }
-        // Queued before any later logged packet (order_mu), outside mu_ (a
-        // send queue that overflows closes its connection right here).
+        // Queued before any later logged packet (order_mu), outside mu_.
         for (const auto& frames : replay) s->deliver(frames, false);
-        return {true, {}, replay.size()};
+        return restore_outcome{true, {}, replay.size()};
     }();
-    // Never two live sockets on one session: the old connection goes (its
-    // socket finds another in its place and leaves nothing behind; its other
-    // namespaces keep their sessions).
-    if (replaced) replaced->close_connection(close_cause::session_resumed);
-    done(out);
+    if (displaced) displaced->done({false, "superseded by a newer restore of the session", 0});
+    if (!out) {
+        holder->close_connection(close_cause::session_resumed);
+        return;
+    }
+    done(*out);
 }
 
 std::size_t sio_memory_adapter::size() const {

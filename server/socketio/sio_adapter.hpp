@@ -140,14 +140,16 @@ public:
     // True when this adapter logs events with offsets and keeps sessions: the
     // CONNECT reply then carries a pid.
     virtual bool recovers() const { return false; }
+    // The socket has finished: after remove_socket, its disconnect handlers have all run.
+    virtual void socket_done(sio_socket& /*s*/) {}
     // Whether restored sockets skip the middlewares (socket.io's skipMiddlewares).
     virtual bool restore_skips_middlewares() const { return true; }
     // Tries to give s (a new socket, in no table yet) the session of pid. On
     // success the adapter has called s->adopt_session, put s in its rooms and
     // the table, and queued what the client missed since offset (nullopt: it
     // received no event yet) in order; a socket still connected under that pid
-    // is replaced, and its connection closed. done runs exactly once, possibly
-    // later and on any thread.
+    // is closed first, and the session moves once that socket is done. done
+    // runs exactly once, possibly later and on any thread.
     virtual void restore_session(const socket_ptr& /*s*/, const std::string& /*pid*/,
                                  const std::optional<std::string>& /*offset*/, restore_done done) {
         done({false, "recovery is off", 0});
@@ -180,6 +182,7 @@ public:
     std::vector<std::string> rooms() const override;
 
     bool recovers() const override { return rec_ != nullptr; }
+    void socket_done(sio_socket& s) override;
     bool restore_skips_middlewares() const override;
     void restore_session(const socket_ptr& s, const std::string& pid, const std::optional<std::string>& offset,
                          restore_done done) override;
@@ -188,6 +191,14 @@ public:
 
 private:
     struct recovery;
+    // A restore waiting for the socket that still holds its session to go.
+    struct takeover {
+        socket_ptr socket;
+        std::optional<std::string> offset;
+        restore_done done;
+    };
+    // Under mu_: s leaves the live sockets, its session is stored when kept.
+    std::optional<takeover> forget_live(sio_socket& s, bool keep_session);
     // Under mu_.
     bool in_room(const std::string& sid, const std::string& room) const;
     bool excluded(const std::string& sid, const std::vector<std::string>& except) const;

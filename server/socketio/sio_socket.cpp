@@ -217,7 +217,11 @@ bool sio_socket::join(const std::string& room) {
     return false;
 }
 
-void sio_socket::leave(const std::string& room) { nsp_->adapter().leave(id_, room); }
+void sio_socket::leave(const std::string& room) {
+    // A socket that left is in no room; its id may belong to a resumed session by now.
+    if (left()) return;
+    nsp_->adapter().leave(id_, room);
+}
 
 std::vector<std::string> sio_socket::rooms() const { return nsp_->adapter().socket_rooms(id_); }
 
@@ -297,7 +301,8 @@ void sio_socket::finish(std::string_view reason, bool keep_session) {
             log::error("sid={} nsp={} acknowledgement {} threw an exception that is not a std::exception", id_,
                        nsp_->name(), id);
         }
-    }
+    }    // Last: an adapter may now hand this socket's session to a new connection.
+    nsp_->adapter().socket_done(*this);
 }
 
 }  // namespace beastio::server

@@ -96,7 +96,7 @@ void resumable_hub::on_open(const std::shared_ptr<connection>& c, const plain_re
             for (auto it = first; it != entries_.end(); ++it) bytes += it->frame->size();
             std::string_view note;
             if (options_.log.window.count() == 0) note = " (nothing is kept: --recovery-window-ms is 0)";
-            else if (!entries_.empty() && entries_.front().number > n + 1) note = " (older ones are no longer kept)";
+            else if (!entries_.empty() && entries_.front().number - 1 > n) note = " (older ones are no longer kept)";
             else if (entries_.empty()) note = " (nothing is kept yet)";
             // The newest that fit in the send queue.
             std::size_t skipped = 0;

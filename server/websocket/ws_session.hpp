@@ -67,7 +67,10 @@ private:
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
 
-    void start_close(close_cause cause, std::string detail = {});
+    // defer_leave: decided inside a delivery (a send queue overflow): the
+    // sockets leave in a handler of their own, right after, so no application
+    // handler ever runs inside someone else's emit.
+    void start_close(close_cause cause, std::string detail = {}, bool defer_leave = false);
     void do_close();
     // The connection stops being a member of anything (plain hub, Socket.IO
     // namespaces) as soon as it is closing, not when the socket is gone.

@@ -93,10 +93,10 @@ void ws_session<Stream>::guarded(const char* where, F&& f) {
         f();
     } catch (const std::exception& e) {
         log::error("{} exception in {}: {}", id_.empty() ? peer_ : id_, where, e.what());
-        start_close(close_cause::internal_error, e.what());
+        start_close(close_cause::internal_error, e.what(), std::string_view(where) == "deliver");
     } catch (...) {
         log::error("{} unknown exception in {}", id_.empty() ? peer_ : id_, where);
-        start_close(close_cause::internal_error, "unknown exception");
+        start_close(close_cause::internal_error, "unknown exception", std::string_view(where) == "deliver");
     }
 }
 
@@ -265,13 +265,15 @@ void ws_session<Stream>::enqueue(std::span<out_frame> frames, bool droppable) {
         if (waiting + frames.size() > ctx_.cfg.send_queue_limit) {
             start_close(close_cause::send_queue_overflow,
                         fmt::format("{} frames waiting (--send-queue-limit {})", waiting,
-                                    ctx_.cfg.send_queue_limit));
+                                    ctx_.cfg.send_queue_limit),
+                        true);
             return;
         }
         if (waiting_bytes + bytes > ctx_.cfg.send_queue_bytes) {
             start_close(close_cause::send_queue_overflow,
                         fmt::format("{} bytes waiting and {} more (--send-queue-bytes {})", waiting_bytes, bytes,
-                                    ctx_.cfg.send_queue_bytes));
+                                    ctx_.cfg.send_queue_bytes),
+                        true);
             return;
         }
     }
@@ -348,7 +350,7 @@ connection::cancel_fn ws_session<Stream>::run_after(std::chrono::milliseconds de
 }
 
 template <class Stream>
-void ws_session<Stream>::start_close(close_cause cause, std::string detail) {
+void ws_session<Stream>::start_close(close_cause cause, std::string detail, bool defer_leave) {
     if (closing_ || finished_) return;
     closing_ = true;
     cause_ = cause;
@@ -370,7 +372,14 @@ void ws_session<Stream>::start_close(close_cause cause, std::string detail) {
     close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec) self->drop_socket();
     });
-    leave(cause);
+    if (defer_leave) {
+        // Nothing more is queued meanwhile (closing_); the sockets leave right after this delivery.
+        net::post(ws_.get_executor(), [self = shared_from_this(), cause] {
+            self->guarded("close", [&] { self->leave(cause); });
+        });
+    } else {
+        leave(cause);
+    }
     if (!writing_) do_close();
 }
 

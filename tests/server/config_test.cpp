@@ -59,6 +59,10 @@ TEST_CASE("parse_args: no flags gives the documented defaults", "[config]") {
     CHECK(c.max_namespaces == 32);
     CHECK(c.max_dynamic_namespaces == 1000);
     CHECK(c.max_dynamic_name_bytes == 256);
+    CHECK(c.recovery_window_ms == 0);  // off, as in socket.io
+    CHECK(c.recovery_max_packets == 100000);
+    CHECK(c.recovery_max_bytes == 64ULL << 20);
+    CHECK(c.recovery_max_sessions == 100000);
     CHECK(c.max_connections == 0);  // derived from the open-file limit at start-up
     CHECK(c.handshake_timeout_ms == 10000);
     CHECK(c.close_timeout_ms == 3000);
@@ -130,6 +134,11 @@ TEST_CASE("parse_args: every flag with valid values, separate and --flag=value f
         {{"--max-namespaces", "1"}, [](const config& c) { CHECK(c.max_namespaces == 1); }},
         {{"--max-dynamic-namespaces", "1000000"}, [](const config& c) { CHECK(c.max_dynamic_namespaces == 1000000); }},
         {{"--max-dynamic-name-bytes", "1"}, [](const config& c) { CHECK(c.max_dynamic_name_bytes == 1); }},
+        {{"--recovery-window-ms", "86400000"}, [](const config& c) { CHECK(c.recovery_window_ms == 86400000); }},
+        {{"--recovery-window-ms=0"}, [](const config& c) { CHECK(c.recovery_window_ms == 0); }},
+        {{"--recovery-max-packets", "1"}, [](const config& c) { CHECK(c.recovery_max_packets == 1); }},
+        {{"--recovery-max-bytes", "1024"}, [](const config& c) { CHECK(c.recovery_max_bytes == 1024); }},
+        {{"--recovery-max-sessions", "100000000"}, [](const config& c) { CHECK(c.recovery_max_sessions == 100000000); }},
         {{"--max-room-name-bytes", "1"}, [](const config& c) { CHECK(c.max_room_name_bytes == 1); }},
         {{"--max-plain-message-bytes=16"}, [](const config& c) { CHECK(c.max_plain_message_bytes == 16); }},
         {{"--max-connections", "1"}, [](const config& c) { CHECK(c.max_connections == 1); }},
@@ -265,6 +274,14 @@ TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[c
          "invalid value '0' for --max-dynamic-namespaces: expected namespaces from 1 to 1000000"},
         {{"--max-dynamic-name-bytes", "65537"},
          "invalid value '65537' for --max-dynamic-name-bytes: expected bytes from 1 to 65536"},
+        {{"--recovery-window-ms", "86400001"},
+         "invalid value '86400001' for --recovery-window-ms: expected milliseconds from 0 to 86400000"},
+        {{"--recovery-max-packets", "0"},
+         "invalid value '0' for --recovery-max-packets: expected packets from 1 to 100000000"},
+        {{"--recovery-max-bytes", "1023"},
+         "invalid value '1023' for --recovery-max-bytes: expected bytes from 1024 to 68719476736"},
+        {{"--recovery-max-sessions", "0"},
+         "invalid value '0' for --recovery-max-sessions: expected sessions from 1 to 100000000"},
         {{"--max-connections", "0"},
          "invalid value '0' for --max-connections: expected connections from 1 to 10000000"},
         {{"--handshake-timeout-ms", "0"},
@@ -346,6 +363,8 @@ TEST_CASE("help_text mentions every flag", "[config]") {
                                       "--binary-timeout-ms", "--max-attachments", "--max-json-depth",
                                       "--max-body-bytes", "--max-pending-acks", "--max-rooms-per-socket",
                                       "--max-namespaces", "--max-dynamic-namespaces", "--max-dynamic-name-bytes",
+                                      "--recovery-window-ms", "--recovery-max-packets", "--recovery-max-bytes",
+                                      "--recovery-max-sessions",
                                       "--max-room-name-bytes", "--max-plain-message-bytes",
                                       "--max-connections", "--handshake-timeout-ms",
                                       "--close-timeout-ms", "--max-header-bytes", "--allowed-origins",

@@ -19,6 +19,7 @@
 
 using beastio::server::broadcast_packet;
 using beastio::server::close_cause;
+using beastio::server::keeps_session;
 using beastio::server::make_frame;
 using beastio::server::middleware_next;
 using beastio::server::out_frame;
@@ -258,7 +259,6 @@ TEST_CASE("recovery: which disconnects keep a session", "[recovery]") {
         CHECK((back.sid == rep.sid) == rw.kept);
     }
     // The causes themselves (close_cause -> kept).
-    using beastio::server::keeps_session;
     CHECK(keeps_session(close_cause::transport_close));
     CHECK(keeps_session(close_cause::transport_error));
     CHECK(keeps_session(close_cause::ping_timeout));
@@ -350,14 +350,15 @@ TEST_CASE("recovery: a session is restored at most once", "[recovery]") {
     CHECK(r.io.restores().failed == 1);
 }
 
-TEST_CASE("recovery: a session whose old connection is still up moves, and the old connection is closed",
+TEST_CASE("recovery: a session whose old connection is still up: that connection is closed, then the session moves",
           "[recovery]") {
     recovering r;
     auto& root = r.io.of("/");
-    std::vector<std::string> disconnects;
+    std::vector<std::string> events;  // connection and disconnect handlers, in order
     root.on_connection([&](const socket_ptr& s) {
+        events.push_back(std::string(s->recovered() ? "resumed " : "connected ") + s->id());
         s->on_disconnect([&](const socket_ptr& x, std::string_view why) {
-            disconnects.push_back(x->id() + " " + std::string(why));
+            events.push_back("left " + x->id() + " " + std::string(why));
         });
     });
     sio_conn old(r.io);
@@ -370,26 +371,74 @@ TEST_CASE("recovery: a session whose old connection is still up moves, and the o
 
     sio_conn fresh(r.io);
     const std::size_t at = fresh.frames();
-    const auto back = join(fresh, resume_auth(rep, offset));
-    CHECK(back.sid == rep.sid);
-    CHECK(fresh.frame(at).rfind("42[\"e\",2,", 0) == 0);
+    REQUIRE_FALSE(fresh.text("0" + resume_auth(rep, offset)).has_value());
+    // First the old connection is closed; nothing moves until its socket is gone.
     REQUIRE(old.conn->closes.size() == 1);
     CHECK(old.conn->closes[0] == close_cause::session_resumed);
+    CHECK(fresh.frames() == at);
+    CHECK(root.find(rep.sid) == s);
+    s->set_data(json::value("last words"));
+
+    // The old connection ends (as the session does when it closes): its
+    // handlers run, then the new socket resumes the session with what it missed.
+    old.sio.close_all("forced close", keeps_session(close_cause::session_resumed));
+    REQUIRE(fresh.frames() == at + 2);
+    CHECK(fresh.frame(at).rfind("42[\"e\",2,", 0) == 0);
+    CHECK(reply_at(fresh, at + 1).sid == rep.sid);
     auto now = root.find(rep.sid);
     REQUIRE(now);
     CHECK(now != s);
-    CHECK(root.size() == 1);
-
-    // The old connection finishes later: the new socket, its rooms and its
-    // session stay as they are.
-    old.sio.close_all("forced close", true);
-    CHECK(root.find(rep.sid) == now);
+    CHECK(now->recovered());
     CHECK(now->rooms() == std::vector<std::string>{"red"});
+    CHECK(js(now->data()) == R"("last words")");
     CHECK(root.size() == 1);
     CHECK(r.adapter().sessions_kept() == 0);
-    CHECK(disconnects == std::vector<std::string>{rep.sid + " forced close"});
+    CHECK(events == std::vector<std::string>{"connected " + rep.sid, "left " + rep.sid + " forced close",
+                                             "resumed " + rep.sid});
     root.to("red").emit("live");
     CHECK(fresh.last().rfind("42[\"live\",\"", 0) == 0);
+    CHECK(old.last().rfind("42[\"e\",2,", 0) == 0);  // nothing more went to the old connection
+}
+
+TEST_CASE("recovery: two restores of one live session: the later one wins, the earlier gets a fresh session",
+          "[recovery]") {
+    recovering r;
+    sio_conn old(r.io);
+    const auto rep = join(old);
+    sio_conn first(r.io);
+    REQUIRE_FALSE(first.text("0" + resume_auth(rep, std::nullopt)).has_value());
+    sio_conn second(r.io);
+    REQUIRE_FALSE(second.text("0" + resume_auth(rep, std::nullopt)).has_value());
+    // The first is answered at once, with a fresh session.
+    REQUIRE(first.frames() == 1);
+    CHECK(reply_at(first, 0).sid != rep.sid);
+    old.sio.close_all("transport close", true);
+    REQUIRE(second.frames() == 1);
+    CHECK(reply_at(second, 0).sid == rep.sid);
+    CHECK(r.io.restores().restored == 1);
+    CHECK(r.io.restores().failed == 1);
+}
+
+TEST_CASE("recovery: a replay that never reached the client is sent again on the next restore", "[recovery]") {
+    recovering r;
+    auto& root = r.io.of("/");
+    auto a = std::make_unique<sio_conn>(r.io);
+    const auto rep = join(*a);
+    root.emit("e", {json::value(1)});
+    const std::string offset = offset_of(a->last());
+    a->sio.close_all("transport close", true);
+    root.emit("e", {json::value(2)});
+    auto b = std::make_unique<sio_conn>(r.io);
+    CHECK(join(*b, resume_auth(rep, offset)).sid == rep.sid);
+    // Cut again before the client read anything: it still has offset 1.
+    b->sio.close_all("transport close", true);
+    root.emit("e", {json::value(3)});
+    sio_conn c(r.io);
+    const std::size_t at = c.frames();
+    CHECK(join(c, resume_auth(rep, offset)).sid == rep.sid);
+    REQUIRE(c.frames() == at + 3);
+    CHECK(c.frame(at).rfind("42[\"e\",2,", 0) == 0);
+    CHECK(c.frame(at + 1).rfind("42[\"e\",3,", 0) == 0);
 }
 
 TEST_CASE("recovery: the bounds: sessions kept, and what one replay may queue", "[recovery]") {
@@ -440,8 +489,9 @@ TEST_CASE("recovery: with skip_middlewares off the middlewares run first, then t
     auto& root = r.io.of("/");
     bool refuse = false;
     int runs = 0;
-    root.use([&](const socket_ptr&, const middleware_next& next) {
+    root.use([&](const socket_ptr& s, const middleware_next& next) {
         ++runs;
+        s->join("from-middleware");  // under the fresh id: gone when the session is resumed
         if (refuse) return next(beastio::server::connect_error{"no"});
         next();
     });
@@ -457,6 +507,10 @@ TEST_CASE("recovery: with skip_middlewares off the middlewares run first, then t
     sio_conn c(r.io);
     CHECK(join(c, resume_auth(rep, std::nullopt)).sid == rep.sid);
     CHECK(runs == 3);
+    // Only the session's own socket is in the room (the refused and the
+    // resumed sockets' fresh ids left nothing behind).
+    CHECK(root.adapter().sockets({{"from-middleware"}, {}, false, false}).size() == 1);
+    CHECK(root.find(rep.sid)->rooms() == std::vector<std::string>{"from-middleware"});
 }
 
 // ---- the resumable plain hub ----
