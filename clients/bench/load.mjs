@@ -60,7 +60,7 @@ const EVENT_PREFIX = Buffer.from('42["integer",');
 const PLEN = EVENT_PREFIX.length;
 const C0 = 0x30; // '0'
 
-/** The integer N of 42["integer",N], or -1 if `buf` is not that packet. */
+/** The integer N of 42["integer",N] (or 42["integer",N,"<offset>"], recovery on), or -1 if `buf` is not that packet. */
 function integerOf(buf) {
   const len = buf.length;
   if (len <= PLEN || buf[0] !== 0x34 || buf[1] !== 0x32) return -1;
@@ -72,7 +72,7 @@ function integerOf(buf) {
     if (d < 0 || d > 9) break;
     n = n * 10 + d;
   }
-  if (i === PLEN || i >= len || buf[i] !== 0x5d /* ] */) return -1;
+  if (i === PLEN || i >= len || (buf[i] !== 0x5d /* ] */ && buf[i] !== 0x2c /* , */)) return -1;
   return n;
 }
 

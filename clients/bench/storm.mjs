@@ -10,7 +10,14 @@
 //
 //   node clients/bench/storm.mjs --url ws://127.0.0.1:3000 --clients 2000 --tick-ms 50
 //
-// The server must run with --recovery-window-ms. Prints one JSON line.
+// The server runs with --recovery-window-ms (without it, the same storm gives
+// fresh sessions: a baseline for the cost of the reconnects themselves). The
+// bystander runs in a process of its own, so that the storm's load on this
+// process does not delay what it sees. Prints one JSON line.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { parseCommandLine } from '../lib/cli.mjs';
@@ -22,6 +29,8 @@ const SPEC = {
   'tick-ms': { type: 'number', default: 50, min: 1 },
   'away-ms': { type: 'number', default: 0, min: 0 },
   'timeout-ms': { type: 'number', default: 60000, min: 1 },
+  bystander: { type: 'boolean' },  // internal: be the bystander, print each arrival time
+  'server-pid': { type: 'number', min: 0 },  // report the server's CPU during the storm (Linux /proc)
 };
 let options;
 try {
@@ -31,7 +40,7 @@ try {
   process.exit(2);
 }
 const target = `${options.url.replace(/\/$/, '')}/socket.io/?EIO=4&transport=websocket`;
-const EVENT = /^42\["integer",(\d+),"([^"]+)"\]$/;
+const EVENT = /^42\["integer",(\d+)(?:,"([^"]+)")?\]$/;
 
 class Client {
   constructor() {
@@ -44,6 +53,7 @@ class Client {
 
   // Opens a connection and joins "/" (with the session when there is one).
   open() {
+    this.before = this.seen.length;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(target, { perMessageDeflate: false });
       this.ws = ws;
@@ -56,6 +66,7 @@ class Client {
         }
         if (text.startsWith('40')) {
           const reply = JSON.parse(text.slice(2));
+          if (this.pid) this.replayed = this.seen.length - this.before;
           if (this.pid) this.restored = reply.pid === this.pid && reply.sid === this.sid;
           this.sid = reply.sid;
           this.pid = reply.pid;
@@ -65,7 +76,7 @@ class Client {
         const m = EVENT.exec(text);
         if (m) {
           this.seen.push(Number(m[1]));
-          this.offset = m[2];
+          if (m[2]) this.offset = m[2];
         }
       });
       ws.on('error', reject);
@@ -81,13 +92,45 @@ async function inBatches(items, n, fn) {
   }));
 }
 
+// The server's CPU seconds so far (user, sys), from /proc.
+function serverCpu() {
+  if (!options['server-pid']) return null;
+  const stat = fs.readFileSync(`/proc/${options['server-pid']}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+}
+
 const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, r) => setTimeout(() => r(new Error(`${what}: timed out after ${ms} ms`)), ms))]);
 
-async function main() {
-  const bystander = new Client();
-  await bystander.open();
+// The bystander: one connection, one line per integer ("<epoch ms> <n>").
+async function bystanderMain() {
+  const c = new Client();
+  await c.open();
+  process.stdout.write('ready\n');
+  c.ws.on('message', (d) => {
+    const m = /^42\["integer",(\d+)/.exec(d.toString());
+    if (m) process.stdout.write(`${Date.now()} ${m[1]}\n`);
+  });
+}
+
+function startBystander() {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bystander', '--url', options.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   const arrivals = [];
-  bystander.ws.on('message', (d) => { if (d.toString().startsWith('42')) arrivals.push(performance.now()); });
+  const seen = [];
+  const lines = createInterface({ input: child.stdout });
+  const ready = new Promise((resolve) => lines.on('line', (line) => {
+    if (line === 'ready') return resolve();
+    const [t, n] = line.split(' ').map(Number);
+    arrivals.push(t);
+    seen.push(n);
+  }));
+  return { child, arrivals, seen, ready };
+}
+
+async function main() {
+  const bystander = startBystander();
+  await withTimeout(bystander.ready, options['timeout-ms'], 'bystander');
+  const arrivals = bystander.arrivals;
   const clients = Array.from({ length: options.clients }, () => new Client());
   await withTimeout(inBatches(clients, options.concurrency, (c) => c.open()), options['timeout-ms'], 'connecting');
   // Everyone has integers before the cut.
@@ -95,15 +138,19 @@ async function main() {
     const check = setInterval(() => { if (clients.every((c) => c.seen.length >= 2)) { clearInterval(check); resolve(); } }, 20);
   }), options['timeout-ms'], 'first integers');
 
+  const cpuBefore = serverCpu();
   const cutAt = performance.now();
+  const cutWall = Date.now();
   for (const c of clients) { c.ws.removeAllListeners('close'); c.ws.terminate(); }
   if (options['away-ms']) await new Promise((r) => setTimeout(r, options['away-ms']));
   // All at once: no concurrency limit, as after a real cut.
   const results = await withTimeout(Promise.allSettled(clients.map((c) => c.open())), options['timeout-ms'], 'reconnecting');
   const allBackAt = performance.now();
+  const backWall = Date.now();
+  const cpuAfter = serverCpu();
   const failed = results.filter((r) => r.status === 'rejected').length;
   // Let integers flow after the storm, then check every sequence.
-  const last = bystander.seen.at(-1);
+  const last = bystander.seen.at(-1) ?? 0;
   await withTimeout(new Promise((resolve) => {
     const check = setInterval(() => { if (clients.every((c) => c.seen.at(-1) >= last + 2)) { clearInterval(check); resolve(); } }, 20);
   }), options['timeout-ms'], 'integers after the storm');
@@ -115,7 +162,7 @@ async function main() {
       else if (c.seen[i] !== c.seen[i - 1] + 1) gaps++;
     }
   }
-  const during = arrivals.filter((t) => t >= cutAt - options['tick-ms'] && t <= allBackAt + options['tick-ms']);
+  const during = arrivals.filter((t) => t >= cutWall - options['tick-ms'] && t <= backWall + options['tick-ms']);
   let maxInterval = 0;
   for (let i = 1; i < during.length; i++) maxInterval = Math.max(maxInterval, during[i] - during[i - 1]);
   const back = clients.map((c) => c.connectedAt - cutAt).sort((a, b) => a - b);
@@ -132,12 +179,17 @@ async function main() {
     duplicates,
     tick_ms: options['tick-ms'],
     producer_max_interval_ms: Math.round(maxInterval),
+    ...(cpuBefore ? {
+      server_cpu_ms: Math.round((cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys) * 1000),
+      server_cpu_us_per_client: Math.round(((cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys) * 1e6) / clients.length),
+    } : {}),
+    replayed: clients.reduce((n, c) => n + (c.replayed ?? 0), 0),
   })}\n`);
   for (const c of clients) c.ws.terminate();
-  bystander.ws.terminate();
+  bystander.child.kill();
 }
 
-main().catch((err) => {
+(options.bystander ? bystanderMain() : main()).catch((err) => {
   process.stderr.write(`storm: ${err.stack}\n`);
   process.exit(1);
 });
