@@ -176,8 +176,13 @@ server_process::server_process(const config& cfg) : impl_(std::make_unique<impl>
 
     impl_->fd_limit = raise_fd_limit();
     ctx.max_connections = cfg.max_connections != 0 ? cfg.max_connections : default_max_connections(impl_->fd_limit);
-    sio_limits limits{cfg.max_pending_acks,    cfg.max_rooms_per_socket,   cfg.max_namespaces,
-                      cfg.max_room_name_bytes, cfg.max_dynamic_namespaces, cfg.max_dynamic_name_bytes};
+    sio_limits limits;
+    limits.max_pending_acks = cfg.max_pending_acks;
+    limits.max_rooms_per_socket = cfg.max_rooms_per_socket;
+    limits.max_namespaces = cfg.max_namespaces;
+    limits.max_room_name_bytes = cfg.max_room_name_bytes;
+    limits.max_dynamic_namespaces = cfg.max_dynamic_namespaces;
+    limits.max_dynamic_name_bytes = cfg.max_dynamic_name_bytes;
     limits.recovery.log = {std::chrono::milliseconds(cfg.recovery_window_ms), cfg.recovery_max_packets,
                            static_cast<std::size_t>(cfg.recovery_max_bytes)};
     limits.recovery.max_sessions = cfg.recovery_max_sessions;

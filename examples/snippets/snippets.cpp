@@ -123,7 +123,7 @@ void recovery(sio_server& io) {
     // [recovery]
     io.of("/").on_connection([](const socket_ptr& s) {
         // Handlers belong to the socket object: register them on every socket, resumed or not.
-        s->on("say", [](const socket_ptr& s, json::array& args, const ack_sender&) { s->to("lobby").emit("said", args); });
+        s->on("say", [](const socket_ptr& from, json::array& args, const ack_sender&) { from->to("lobby").emit("said", args); });
         // A resumed session came back with its rooms and data; a new one starts from scratch.
         if (!s->recovered()) s->join("lobby");
     });

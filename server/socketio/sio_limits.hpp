@@ -14,7 +14,7 @@ struct sio_limits {
     std::size_t max_room_name_bytes = 256;    // join() of a longer name is refused
     std::size_t max_dynamic_namespaces = 1000;  // created by sio_server::of(pattern), at once
     std::size_t max_dynamic_name_bytes = 256;   // longer names never create a namespace
-    recovery_options recovery{recovery_bounds{std::chrono::milliseconds(0)}};  // connection state recovery; off
+    recovery_options recovery{};                // connection state recovery; off by default
 };
 
 }  // namespace beastio::server

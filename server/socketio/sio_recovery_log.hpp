@@ -30,15 +30,22 @@ struct recovery_bounds {
     std::size_t max_bytes = 64u << 20;
 };
 
+// Bounds with a window of 0: recovery off.
+inline recovery_bounds recovery_off() {
+    recovery_bounds b;
+    b.window = std::chrono::milliseconds(0);
+    return b;
+}
+
 // Connection state recovery (sio_limits::recovery): what the memory adapter
-// keeps, and for how long.
+// keeps, and for how long. Off by default.
 struct recovery_options {
-    recovery_bounds log;                  // window 0: recovery off
+    recovery_bounds log = recovery_off();  // window 0: recovery off
     std::size_t max_sessions = 100000;    // sessions kept at once; the oldest go first
     std::size_t max_replay_packets = 255; // a restore that would queue more fails (the send queue's room)
     std::size_t max_replay_bytes = 4u << 20;
     bool skip_middlewares = true;
-    std::function<std::chrono::steady_clock::time_point()> clock;  // tests; steady_clock when empty
+    std::function<std::chrono::steady_clock::time_point()> clock{};  // tests; steady_clock when empty
 };
 
 class recovery_log {
