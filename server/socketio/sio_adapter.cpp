@@ -154,7 +154,13 @@ void sio_memory_adapter::socket_done(sio_socket& s) {
         waiting = std::move(it->second);
         rec_->ready.erase(it);
     }
-    restore_session(waiting->socket, s.pid(), waiting->offset, std::move(waiting->done));
+    // On the new socket's strand: serialised with its connection's end (an
+    // abandoned CONNECT then finds it left), never beside its own handlers.
+    auto next = waiting->socket;
+    next->run_on_connection([next, pid = s.pid(), offset = std::move(waiting->offset),
+                             done = std::move(waiting->done)]() mutable {
+        next->nsp().adapter().restore_session(next, pid, offset, std::move(done));
+    });
 }
 
 std::optional<sio_memory_adapter::takeover> sio_memory_adapter::forget_live(sio_socket& s, bool keep_session) {
@@ -317,6 +323,7 @@ void sio_memory_adapter::restore_session(const socket_ptr& s, const std::string&
         std::lock_guard order(rec_->order_mu);
         {
             std::lock_guard lock(mu_);
+            if (s->left()) return restore_outcome{false, "its connection is gone", 0};
             const auto now = rec_->now();
             rec_->trim_sessions(now);
             rec_->log.trim(now);

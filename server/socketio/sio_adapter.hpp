@@ -149,7 +149,8 @@ public:
     // the table, and queued what the client missed since offset (nullopt: it
     // received no event yet) in order; a socket still connected under that pid
     // is closed first, and the session moves once that socket is done. done
-    // runs exactly once, possibly later and on any thread.
+    // runs once, possibly later and on any thread (or never, when the new
+    // socket's connection is gone by then).
     virtual void restore_session(const socket_ptr& /*s*/, const std::string& /*pid*/,
                                  const std::optional<std::string>& /*offset*/, restore_done done) {
         done({false, "recovery is off", 0});

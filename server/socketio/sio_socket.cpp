@@ -30,6 +30,10 @@ void sio_socket::close_connection(close_cause cause) {
     if (auto c = conn_.lock()) c->close(cause);
 }
 
+void sio_socket::run_on_connection(std::function<void()> f) {
+    if (auto c = conn_.lock()) c->run_on_strand(std::move(f));
+}
+
 const sio_handshake& sio_socket::handshake() const {
     static const sio_handshake none;
     return handshake_ ? *handshake_ : none;

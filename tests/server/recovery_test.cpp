@@ -419,6 +419,33 @@ TEST_CASE("recovery: two restores of one live session: the later one wins, the e
     CHECK(r.io.restores().failed == 1);
 }
 
+TEST_CASE("recovery: a restore waiting for a live session whose own connection ends first leaves nothing behind",
+          "[recovery]") {
+    for (const bool destroyed : {false, true}) {
+        INFO((destroyed ? "the new connection is gone" : "the new connection ended"));
+        recovering r;
+        auto& root = r.io.of("/");
+        sio_conn old(r.io);
+        const auto rep = join(old);
+        {
+            sio_conn fresh(r.io);
+            REQUIRE_FALSE(fresh.text("0" + resume_auth(rep, std::nullopt)).has_value());
+            if (!destroyed) {
+                fresh.sio.close_all("transport close", true);
+                old.sio.close_all("transport close", true);  // the old socket is done: the restore finds its target left
+                CHECK(fresh.frames() == 0);
+            }
+        }
+        if (destroyed) old.sio.close_all("transport close", true);
+        CHECK(root.size() == 0);
+        CHECK(root.find(rep.sid) == nullptr);
+        CHECK(r.adapter().sessions_kept() == 1);  // still there for the next try
+        sio_conn again(r.io);
+        CHECK(join(again, resume_auth(rep, std::nullopt)).sid == rep.sid);
+        CHECK(root.size() == 1);
+    }
+}
+
 TEST_CASE("recovery: a replay that never reached the client is sent again on the next restore", "[recovery]") {
     recovering r;
     auto& root = r.io.of("/");
