@@ -56,7 +56,15 @@ struct sio_memory_adapter::recovery {
 
     explicit recovery(const recovery_options& o) : opts(o), log(o.log, random_id().substr(0, 8)) {}
 
-    time_point now() const { return opts.clock ? opts.clock() : std::chrono::steady_clock::now(); }
+    time_point now() const { return opts.now(); }
+
+    // Under mu_: the packet encoded once with the next offset, and kept under it.
+    std::vector<out_frame> append(const broadcast_packet& packet, std::vector<std::string> rooms,
+                                  std::vector<std::string> except) {
+        auto frames = packet.frames_with_offset(log.next_offset());
+        log.append(now(), frames, std::move(rooms), std::move(except));
+        return frames;
+    }
 
     struct stored {
         session_state state;
@@ -93,8 +101,10 @@ struct sio_memory_adapter::recovery {
     }
 
     recovery_options opts;
-    // Recursive: a delivery that overflows a send queue closes that connection
-    // at once, and its disconnect handlers may emit again.
+    // Recursive as a safety net: no delivery runs application code (a send
+    // queue overflow leaves in a handler of its own), but should one ever do
+    // (a session destroyed by its last reference inside a delivery), an emit
+    // from its disconnect handlers must not deadlock.
     std::recursive_mutex order_mu;
     recovery_log log;                                 // under mu_
     std::unordered_map<std::string, stored> sessions;  // by pid, under mu_
@@ -291,8 +301,7 @@ broadcast_result sio_memory_adapter::broadcast(const broadcast_packet& packet, c
     std::vector<out_frame> frames;
     {
         std::lock_guard lock(mu_);
-        frames = packet.frames_with_offset(rec_->log.next_offset());
-        rec_->log.append(rec_->now(), frames, opts.rooms, opts.except);
+        frames = rec_->append(packet, opts.rooms, opts.except);
         targets = select(opts);
     }
     for (const auto& s : targets) s->deliver(frames, false);
@@ -306,8 +315,7 @@ void sio_memory_adapter::unicast(sio_socket& s, const broadcast_packet& packet, 
     std::vector<out_frame> frames;
     {
         std::lock_guard lock(mu_);
-        frames = packet.frames_with_offset(rec_->log.next_offset());
-        rec_->log.append(rec_->now(), frames, {s.id()});
+        frames = rec_->append(packet, {s.id()}, {});
     }
     s.deliver(frames, false);
 }

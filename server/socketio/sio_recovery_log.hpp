@@ -46,6 +46,8 @@ struct recovery_options {
     std::size_t max_replay_bytes = 4u << 20;
     bool skip_middlewares = true;
     std::function<std::chrono::steady_clock::time_point()> clock{};  // tests; steady_clock when empty
+
+    std::chrono::steady_clock::time_point now() const { return clock ? clock() : std::chrono::steady_clock::now(); }
 };
 
 class recovery_log {

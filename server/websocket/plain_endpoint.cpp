@@ -18,10 +18,6 @@ void plain_hub::leave(const connection* c) {
 
 resumable_hub::resumable_hub(recovery_options options) : options_(std::move(options)) {}
 
-std::chrono::steady_clock::time_point resumable_hub::now() const {
-    return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
-}
-
 std::size_t resumable_hub::kept() const {
     std::lock_guard lock(mu_);
     return entries_.size();
@@ -40,7 +36,7 @@ resumable_hub::publish_result resumable_hub::publish(std::int64_t number, const 
     std::lock_guard lock(mu_);
     bool stored = false;
     if (options_.log.window.count() > 0) {
-        const auto t = now();
+        const auto t = options_.now();
         entries_.push_back({number, t, f});
         bytes_ += f->size();
         trim(t);
@@ -87,7 +83,7 @@ void resumable_hub::on_open(const std::shared_ptr<connection>& c, const plain_re
         // is either in the replay or delivered live, never both, never neither.
         std::lock_guard lock(mu_);
         if (after.value) {
-            trim(now());
+            trim(options_.now());
             const std::int64_t n = *after.value;
             auto first = std::upper_bound(entries_.begin(), entries_.end(), n,
                                           [](std::int64_t v, const entry& e) { return v < e.number; });

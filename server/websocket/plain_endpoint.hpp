@@ -95,7 +95,6 @@ private:
         std::chrono::steady_clock::time_point at;
         frame_ptr frame;
     };
-    std::chrono::steady_clock::time_point now() const;
     void trim(std::chrono::steady_clock::time_point t);  // under mu_
 
     recovery_options options_;

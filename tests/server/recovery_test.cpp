@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 using beastio::server::broadcast_packet;
@@ -96,6 +97,18 @@ std::string offset_of(const std::string& frame) {
     const auto end = frame.rfind('"');
     const auto start = frame.rfind('"', end - 1);
     return frame.substr(start + 1, end - start - 1);
+}
+
+// A client joins "/", receives e(1), is cut (its session kept), and misses e(2):
+// its reply and the offset it would send back.
+std::pair<reply, std::string> cut_after_one_event(recovering& r) {
+    sio_conn a(r.io);
+    const auto rep = join(a);
+    r.io.of("/").emit("e", {json::value(1)});
+    const std::string offset = offset_of(a.last());
+    a.sio.close_all("transport close", true);
+    r.io.of("/").emit("e", {json::value(2)});
+    return {rep, offset};
 }
 
 // The frames from index i on, joined by spaces.
@@ -310,13 +323,7 @@ TEST_CASE("recovery: each failed restore is a fresh session, with its reason", "
     for (const auto& rw : rows) {
         INFO(rw.name);
         recovering r;
-        auto& root = r.io.of("/");
-        auto a = std::make_unique<sio_conn>(r.io);
-        const auto rep = join(*a);
-        root.emit("e", {json::value(1)});
-        const std::string offset = offset_of(a->last());
-        a->sio.close_all("transport close", true);
-        root.emit("e", {json::value(2)});
+        const auto [rep, offset] = cut_after_one_event(r);
         if (rw.meanwhile) rw.meanwhile(r);
         sio_conn b(r.io);
         const std::size_t at = b.frames();
@@ -449,12 +456,7 @@ TEST_CASE("recovery: a restore waiting for a live session whose own connection e
 TEST_CASE("recovery: a replay that never reached the client is sent again on the next restore", "[recovery]") {
     recovering r;
     auto& root = r.io.of("/");
-    auto a = std::make_unique<sio_conn>(r.io);
-    const auto rep = join(*a);
-    root.emit("e", {json::value(1)});
-    const std::string offset = offset_of(a->last());
-    a->sio.close_all("transport close", true);
-    root.emit("e", {json::value(2)});
+    const auto [rep, offset] = cut_after_one_event(r);
     auto b = std::make_unique<sio_conn>(r.io);
     CHECK(join(*b, resume_auth(rep, offset)).sid == rep.sid);
     // Cut again before the client read anything: it still has offset 1.
