@@ -1,5 +1,7 @@
 #include "server/server_process.hpp"
 
+#include "server/cluster/cluster_node.hpp"
+#include "server/cluster/redis_adapter.hpp"
 #include "server/core/io_loop.hpp"
 #include "server/core/log.hpp"
 #include "server/core/net.hpp"
@@ -50,7 +52,8 @@ public:
 
 private:
     void poll() {
-        if (ctx_.open_connections.size() == 0 || std::chrono::steady_clock::now() >= deadline_) {
+        const bool busy = ctx_.open_connections.size() > 0 || (ctx_.busy && ctx_.busy());
+        if (!busy || std::chrono::steady_clock::now() >= deadline_) {
             if (ctx_.open_connections.size() > 0)
                 log::warn("{} connections did not close in time; exiting anyway", ctx_.open_connections.size());
             ioc_.stop();
@@ -162,7 +165,7 @@ struct server_process::impl {
     std::size_t fd_limit = 0;
     std::unique_ptr<net::ssl::context> tls;
     std::vector<std::function<void()>> shutdown_handlers;
-    std::string app_name = "custom";
+    std::unique_ptr<cluster_node> cluster;  // --redis
     bool ran = false;
 };
 
@@ -199,6 +202,23 @@ server_process::server_process(const config& cfg) : impl_(std::make_unique<impl>
         });
     }
     impl_->tls = make_tls(cfg);
+    if (cfg.redis) {
+        cluster_options co;
+        co.url = *cfg.redis;
+        co.key = cfg.redis_key;
+        co.connect_timeout = co.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
+        co.reconnect_max = std::chrono::milliseconds(cfg.redis_reconnect_max_ms);
+        co.tls_ca_file = cfg.redis_ca_file;
+        impl_->cluster = std::make_unique<cluster_node>(impl_->ioc, std::move(co));
+        cluster_node* node = impl_->cluster.get();
+        ctx.io.set_adapter_factory(
+            [node](sio_namespace& nsp) -> std::unique_ptr<sio_adapter> { return std::make_unique<redis_pubsub_adapter>(nsp, *node); });
+        ctx.status_parts.push_back([node] { return "\"adapter\":\"pubsub\"," + node->status_json(); });
+        ctx.busy = [node] { return node->busy(); };
+        if (cfg.recovery_window_ms > 0)
+            log::warn("--recovery-window-ms with --redis-adapter pubsub: a session is kept by the node it was on "
+                      "and recovers only when the client comes back to that node");
+    }
 }
 
 server_process::~server_process() = default;
@@ -208,7 +228,11 @@ net::io_context& server_process::io_context() { return impl_->ioc; }
 const config& server_process::cfg() const { return impl_->ctx.cfg; }
 void server_process::set_plain_endpoint(std::shared_ptr<plain_endpoint> e) { impl_->ctx.plain = std::move(e); }
 void server_process::on_shutdown(std::function<void()> f) { impl_->shutdown_handlers.push_back(std::move(f)); }
-void server_process::set_name(std::string name) { impl_->app_name = std::move(name); }
+void server_process::set_name(std::string name) { impl_->ctx.app_name = std::move(name); }
+cluster_node* server_process::cluster() { return impl_->cluster.get(); }
+void server_process::add_status(std::function<std::string()> members) {
+    impl_->ctx.status_parts.push_back(std::move(members));
+}
 
 int server_process::run() {
     if (impl_->ran) throw std::logic_error("beastio::server::server_process::run() called twice");
@@ -228,13 +252,14 @@ int server_process::run() {
     lst->run();
     log::info("listening on {}:{} app={} threads={} tls={} auth={} ping={}/{}ms max-payload={} "
               "max-connections={} (open-file limit {}) send-queue={}/{}B rate={}/s",
-              bound.address().to_string(), bound.port(), impl_->app_name, threads,
+              bound.address().to_string(), bound.port(), ctx.app_name, threads,
               cfg.tls() ? "on" : "off", cfg.auth_token.empty() ? "off" : "token", cfg.ping_interval_ms,
               cfg.ping_timeout_ms, cfg.max_payload, ctx.max_connections, impl_->fd_limit, cfg.send_queue_limit,
               cfg.send_queue_bytes, cfg.max_messages_per_second);
 
     auto trimmer = std::make_shared<heap_trimmer>(ioc);
     trimmer->start();
+    if (impl_->cluster) impl_->cluster->start();
 
     signals.async_wait([&](beast::error_code ec, int sig) {
         if (ec) return;

@@ -23,6 +23,8 @@
 
 namespace beastio::server {
 
+class cluster_node;
+
 class server_process {
 public:
     // Applies the config (limits, the --auth-token middleware, TLS files);
@@ -41,8 +43,12 @@ public:
     void set_plain_endpoint(std::shared_ptr<plain_endpoint> e);
     // Runs on SIGTERM / SIGINT before the connections are closed (stop producing).
     void on_shutdown(std::function<void()> f);
-    // The application's name for the "listening" log line.
+    // The application's name for the "listening" log line and /status.
     void set_name(std::string name);
+    // With --redis: this node of the cluster (docs/scaling.md); nullptr for a single node.
+    cluster_node* cluster();
+    // More members for GET /status: a function returning "name":value[,...] (JSON).
+    void add_status(std::function<std::string()> members);
 
     // Binds, listens and serves until SIGTERM or SIGINT; returns the exit code.
     // Throws when the address cannot be bound. Call it once.

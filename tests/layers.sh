@@ -2,7 +2,7 @@
 # The floors of server/ (docs/architecture.md), checked mechanically: a file
 # includes only files of its own floor or of the floors below it, and
 # protocol/ includes nothing of server/ and no Boost.
-#   core < socketio < engineio < websocket < http < server_process.{hpp,cpp}
+#   core < redis < socketio < engineio < websocket < http < cluster < server_process.{hpp,cpp}
 # Usage: layers.sh SOURCE_DIR
 set -eu
 root=$1
@@ -10,12 +10,14 @@ rank() {
   case $1 in
     protocol/*) echo 0 ;;
     server/core/*) echo 1 ;;
-    server/socketio/*) echo 2 ;;
-    server/engineio/*) echo 3 ;;
-    server/websocket/*) echo 4 ;;
-    server/http/*) echo 5 ;;
-    server/*) echo 6 ;;
-    examples/*|integers/*|echo/*|chat/*) echo 7 ;;
+    server/redis/*) echo 2 ;;
+    server/socketio/*) echo 3 ;;
+    server/engineio/*) echo 4 ;;
+    server/websocket/*) echo 5 ;;
+    server/http/*) echo 6 ;;
+    server/cluster/*) echo 7 ;;
+    server/*) echo 8 ;;
+    examples/*|integers/*|echo/*|chat/*) echo 9 ;;
     *) echo 99 ;;
   esac
 }

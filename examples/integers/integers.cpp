@@ -4,6 +4,8 @@
 #include "integers/integers.hpp"
 
 #include "protocol/socketio/broadcast.hpp"
+#include "server/cluster/cluster_sequence.hpp"
+#include "server/cluster/redis_adapter.hpp"
 #include "server/core/log.hpp"
 #include "server/core/net.hpp"
 
@@ -127,15 +129,165 @@ private:
     bool stopped_ = false;
 };
 
-}  // namespace
+// The integer's two forms, each encoded once for all of this node's recipients.
+broadcast_packet integer_packet(std::int64_t n) {
+    return broadcast_packet::event(
+        [n](std::optional<std::string_view> offset) {
+            return std::vector<out_frame>{{make_frame(offset ? sio::encode_int_event_frame("/", "integer", n, *offset)
+                                                             : sio::encode_int_event_frame("/", "integer", n)),
+                                           false}};
+        },
+        [n] { return json::value(json::array{"integer", json::value(static_cast<long long>(n))}); });
+}
 
-void install_integers(server::server_process& srv) {
-    // The plain stream keeps integers for the same window as Socket.IO recovery (?after=N).
-    auto plain = std::make_shared<resumable_hub>(srv.io().limits().recovery);
-    auto& root = srv.io().of("/");
-    auto producer = std::make_shared<integer_producer>(srv.io_context(), root, plain,
-                                                       std::chrono::milliseconds(srv.cfg().tick_ms));
-    std::weak_ptr<integer_producer> weak = producer;
+// With --redis: the same service for the whole cluster. The node holding the
+// lease (cluster_sequence) ticks; each integer is published by the fenced
+// script (the counter, the value on the sequence's channel, the Socket.IO
+// broadcast in @socket.io/redis-adapter's format) and, once Redis says it went
+// out, delivered to this node's clients. Every other node delivers it when
+// the broadcast arrives: its Socket.IO clients through the adapter, its plain
+// clients from the sequence's channel. While Redis is away nothing is
+// published, so no node can go its own way: the integers pause, and resume
+// after the last one.
+class cluster_producer final : public std::enable_shared_from_this<cluster_producer> {
+public:
+    cluster_producer(net::io_context& ioc, redis_pubsub_adapter& adapter, std::shared_ptr<resumable_hub> plain,
+                     std::shared_ptr<cluster_sequence> seq, std::chrono::milliseconds period)
+        : adapter_(adapter), plain_(std::move(plain)), seq_(std::move(seq)), strand_(net::make_strand(ioc)),
+          timer_(strand_), period_(period) {}
+
+    void start() {
+        std::weak_ptr<cluster_producer> weak = shared_from_this();
+        seq_->on_role([weak](bool) {
+            if (auto self = weak.lock()) net::post(self->strand_, [self] { self->reevaluate(); });
+        });
+        seq_->on_wake([weak] {
+            if (auto self = weak.lock()) net::post(self->strand_, [self] { self->wake(); });
+        });
+        seq_->on_value([weak](std::int64_t n) {
+            if (auto self = weak.lock()) net::post(self->strand_, [self, n] { self->deliver_plain(n); });
+        });
+        seq_->start();
+    }
+
+    void presence(int delta) {
+        const long now = listeners_.fetch_add(delta, std::memory_order_acq_rel) + delta;
+        seq_->set_listeners(now);
+        if (delta > 0) net::post(strand_, [self = shared_from_this()] { self->wake(); });
+    }
+
+    void shutdown() {
+        net::post(strand_, [self = shared_from_this()] {
+            self->stopped_ = true;
+            self->halt();
+            self->seq_->stop();
+        });
+    }
+
+private:
+    void reevaluate() {
+        const bool wanted = !stopped_ && seq_->settled();
+        if (wanted && !running_) {
+            running_ = true;
+            idle_ = false;
+            next_ = std::chrono::steady_clock::now();
+            log::info("integer producer running for the cluster (next integer {})", seq_->last() + 1);
+            arm(next_);
+        } else if (!wanted && running_) {
+            halt();
+        }
+    }
+
+    void halt() {
+        if (!running_) return;
+        running_ = false;
+        ++generation_;
+        timer_.cancel();
+        log::info("integer producer on this node stops at {}", seq_->last());
+    }
+
+    // Someone listens again (here, or on another node): an idle leader ticks now.
+    void wake() {
+        if (!running_ || !idle_ || in_flight_) return;
+        idle_ = false;
+        next_ = std::chrono::steady_clock::now();
+        arm(next_);
+    }
+
+    void arm(std::chrono::steady_clock::time_point at) {
+        timer_.expires_at(at);
+        timer_.async_wait([self = shared_from_this(), gen = generation_](beast::error_code ec) {
+            if (!ec) self->tick(gen);
+        });
+    }
+
+    void tick(std::uint64_t gen) {
+        if (!running_ || gen != generation_ || in_flight_) return;
+        const std::int64_t n = std::max(seq_->last(), delivered_) + 1;
+        in_flight_ = true;
+        auto publication = adapter_.publication(json::array{"integer", json::value(static_cast<long long>(n))}, {});
+        seq_->publish(n, {std::move(publication)},
+                      [self = shared_from_this(), gen, n](cluster_sequence::outcome o, std::int64_t) {
+                          net::post(self->strand_, [self, gen, n, o] { self->published(gen, n, o); });
+                      });
+    }
+
+    void published(std::uint64_t gen, std::int64_t n, cluster_sequence::outcome o) {
+        in_flight_ = false;
+        using outcome = cluster_sequence::outcome;
+        if (o == outcome::published) {
+            delivered_ = n;
+            adapter_.deliver_local(integer_packet(n), {});
+            plain_->publish(n, make_frame(std::to_string(n)));
+        }
+        if (!running_ || gen != generation_) return;
+        const auto now = std::chrono::steady_clock::now();
+        switch (o) {
+            case outcome::published:
+                // Fixed rate, as the single node's producer: max(fan-out, period), missed slots dropped.
+                next_ += period_;
+                if (next_ + period_ < now) next_ = now;
+                return arm(next_);
+            case outcome::behind:  // a higher integer is known: continue after it at once
+                next_ = now;
+                return arm(now);
+            case outcome::idle:  // nobody listens anywhere: wait for a wake-up, checking now and then
+                idle_ = true;
+                next_ = now + std::max(period_, std::chrono::milliseconds(1000));
+                return arm(next_);
+            case outcome::failed:  // Redis away: nothing went out; try again next period
+                next_ = now + period_;
+                return arm(next_);
+            case outcome::not_leader: return halt();
+        }
+    }
+
+    // On every node but the leader: the plain stream's clients get the integer from the sequence's channel.
+    void deliver_plain(std::int64_t n) {
+        if (n <= delivered_) return;
+        delivered_ = n;
+        plain_->publish(n, make_frame(std::to_string(n)));
+    }
+
+    redis_pubsub_adapter& adapter_;
+    const std::shared_ptr<resumable_hub> plain_;
+    const std::shared_ptr<cluster_sequence> seq_;
+    net::strand<net::io_context::executor_type> strand_;
+    net::steady_timer timer_;
+    const std::chrono::milliseconds period_;
+    std::atomic<long> listeners_{0};
+    std::chrono::steady_clock::time_point next_{};
+    std::int64_t delivered_ = 0;  // the highest integer this node delivered
+    std::uint64_t generation_ = 0;
+    bool running_ = false;
+    bool idle_ = false;
+    bool in_flight_ = false;
+    bool stopped_ = false;
+};
+
+template <class Producer>
+void wire_presence(sio_namespace& root, resumable_hub& plain, const std::shared_ptr<Producer>& producer) {
+    std::weak_ptr<Producer> weak = producer;
     root.on_connection([weak](const socket_ptr& s) {
         auto p = weak.lock();
         if (!p) return;
@@ -144,13 +296,39 @@ void install_integers(server::server_process& srv) {
             if (auto q = weak.lock()) q->presence(-1);
         });
     });
-    plain->on_presence([weak](int delta) {
+    plain.on_presence([weak](int delta) {
         if (auto p = weak.lock()) p->presence(delta);
     });
+}
+
+}  // namespace
+
+void install_integers(server::server_process& srv) {
+    // The plain stream keeps integers for the same window as Socket.IO recovery (?after=N).
+    auto plain = std::make_shared<resumable_hub>(srv.io().limits().recovery);
+    auto& root = srv.io().of("/");
     srv.set_plain_endpoint(plain);
+    srv.set_name("integers");
+    if (auto* node = srv.cluster()) {
+        auto* adapter = dynamic_cast<redis_pubsub_adapter*>(&root.adapter());
+        if (!adapter) throw std::runtime_error("the integers service with --redis needs the Redis adapter on \"/\"");
+        sequence_options so;
+        so.name = "integers";
+        so.lease = std::chrono::milliseconds(srv.cfg().cluster_lease_ms);
+        auto seq = std::make_shared<cluster_sequence>(srv.io_context(), *node, so);
+        auto producer = std::make_shared<cluster_producer>(srv.io_context(), *adapter, plain, seq,
+                                                           std::chrono::milliseconds(srv.cfg().tick_ms));
+        producer->start();
+        wire_presence(root, *plain, producer);
+        srv.add_status([seq] { return seq->status_json(); });
+        srv.on_shutdown([producer] { producer->shutdown(); });
+        return;
+    }
+    auto producer = std::make_shared<integer_producer>(srv.io_context(), root, plain,
+                                                       std::chrono::milliseconds(srv.cfg().tick_ms));
+    wire_presence(root, *plain, producer);
     // The server keeps the producer (this handler) as long as it lives.
     srv.on_shutdown([producer] { producer->shutdown(); });
-    srv.set_name("integers");
 }
 
 }  // namespace beastio::examples

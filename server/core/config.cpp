@@ -160,6 +160,45 @@ const std::vector<flag_spec>& flags() {
          "sessions of disconnected clients kept per namespace;\n"
          "the oldest go first (default 100000)",
          uint_flag(&config::recovery_max_sessions, 1, 100000000, "sessions")},
+        {"--redis", "URL",
+         "run as one node of a cluster on Redis:\n"
+         "redis://[[user]:pass@]host[:port][/db] or rediss:// (TLS);\n"
+         "broadcasts reach every node, one node produces\n"
+         "(default: none, a single node)",
+         [](config& c, std::string_view flag, std::string_view v) -> std::string {
+             std::string why;
+             auto u = redis::parse_url(v, &why);
+             if (!u) return fmt::format("invalid value for {}: {}", flag, why);
+             c.redis = std::move(*u);
+             return {};
+         }},
+        {"--redis-adapter", "pubsub",
+         "how nodes talk: pubsub, @socket.io/redis-adapter's protocol\n"
+         "(default pubsub)",
+         [](config&, std::string_view flag, std::string_view v) -> std::string {
+             if (v == "pubsub") return {};
+             return fmt::format("invalid value '{}' for {}: expected pubsub", v, flag);
+         }},
+        {"--redis-key", "KEY", "prefix of the Redis channels, as the Node adapter's\n"
+         "key option (default socket.io)",
+         [](config& c, std::string_view flag, std::string_view v) -> std::string {
+             if (v.empty() || v.find_first_of("# *?[]") != std::string_view::npos)
+                 return fmt::format("invalid value '{}' for {}: expected a name without # * ? [ ] or spaces", v, flag);
+             c.redis_key = std::string(v);
+             return {};
+         }},
+        {"--redis-timeout-ms", "N",
+         "connecting to Redis, and waiting for a reply: slower and the\n"
+         "connection is dropped and made again (default 5000)",
+         uint_flag(&config::redis_timeout_ms, 100, max_ms, "milliseconds")},
+        {"--redis-reconnect-max-ms", "N", "longest wait between reconnection attempts (default 5000)",
+         uint_flag(&config::redis_reconnect_max_ms, 100, max_ms, "milliseconds")},
+        {"--redis-ca-file", "FILE", "rediss://: PEM CA certificates to trust (default: the system's)",
+         string_flag(&config::redis_ca_file)},
+        {"--cluster-lease-ms", "N",
+         "the producer's lease: a node that stops renewing it is replaced\n"
+         "within N ms (default 3000)",
+         uint_flag(&config::cluster_lease_ms, 300, 600000, "milliseconds")},
         {"--max-connections", "N",
          "WebSocket connections at once; the next upgrade gets 503 (default:\n"
          "the open-file limit minus a reserve, see docs/reliability.md)",
@@ -308,6 +347,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, const environment
         if (auto err = spec->set(c, name, value); !err.empty()) return fail(std::move(err));
     }
 
+    if (!c.redis && !c.redis_ca_file.empty()) return fail("--redis-ca-file needs --redis rediss://...");
+    if (c.redis && !c.redis_ca_file.empty() && !c.redis->tls) return fail("--redis-ca-file needs a rediss:// URL");
     if (c.tls_cert.empty() != c.tls_key.empty())
         return fail(c.tls_cert.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
     return out;

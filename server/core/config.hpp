@@ -5,6 +5,7 @@
 #pragma once
 
 #include "server/core/log.hpp"
+#include "server/core/redis_url.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +51,14 @@ struct config {
     std::size_t recovery_max_packets = 100000;      // packets the log keeps, per namespace
     std::uint64_t recovery_max_bytes = 64ULL << 20;  // bytes the log keeps, per namespace
     std::size_t recovery_max_sessions = 100000;     // sessions of gone clients kept, per namespace
+
+    // ---- several nodes on Redis (docs/scaling.md): off without --redis ----
+    std::optional<redis::url> redis;
+    std::string redis_key = "socket.io";         // channel prefix, as @socket.io/redis-adapter's `key`
+    std::uint64_t redis_timeout_ms = 5000;       // connect, and a reply: slower means the connection is dead
+    std::uint64_t redis_reconnect_max_ms = 5000;  // reconnection backoff cap
+    std::string redis_ca_file;                   // rediss://: the CA to trust instead of the system's
+    std::uint64_t cluster_lease_ms = 3000;       // the producer's lease: a dead leader is replaced within it
 
     // ---- limits of the server ----
     std::size_t max_connections = 0;         // WebSocket connections; 0 = from the open-file limit

@@ -109,6 +109,9 @@ void http_session<Stream>::answer(http::request<http::string_body>&& req) {
     switch (r.kind) {
         case route_kind::healthcheck:
             return send_simple(200, "text/plain; charset=utf-8", "ok", req.keep_alive(), req.method() == http::verb::head);
+        case route_kind::status:
+            return send_simple(200, "application/json", ctx_.status_json(), req.keep_alive(),
+                               req.method() == http::verb::head);
         case route_kind::plain_stream:
         case route_kind::engineio:
             return upgrade(std::move(req), r);

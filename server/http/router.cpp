@@ -73,6 +73,18 @@ route decide(const request_info& r) {
         return out;
     }
 
+    // What this node knows of itself and of the cluster (JSON), beside the health check.
+    if (path == "/status" && !r.upgrade_requested) {
+        if (!get_or_head) {
+            route out = text(405, "method not allowed: /status answers GET and HEAD", "status with " + std::string(r.method));
+            out.allow_get_head = true;
+            return out;
+        }
+        route out;
+        out.kind = route_kind::status;
+        return out;
+    }
+
     const bool under_plain = starts_with(path, plain_prefix);
     const bool under_engine = starts_with(path, engine_prefix);
 

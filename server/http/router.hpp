@@ -23,6 +23,7 @@ struct request_info {
 
 enum class route_kind {
     healthcheck,    // 200 ok
+    status,         // 200 with the node's status as JSON (connections, Redis, the producer)
     plain_stream,   // WebSocket: the plain integer stream
     engineio,       // WebSocket: Engine.IO v4 / Socket.IO v5 session
     client_bundle,  // the socket.io-client browser bundle (file = its name)

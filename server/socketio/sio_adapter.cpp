@@ -1,5 +1,6 @@
 #include "server/socketio/sio_adapter.hpp"
 
+#include "protocol/socketio/packet.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/log.hpp"
 #include "server/socketio/sio_namespace.hpp"
@@ -21,6 +22,21 @@ const std::vector<out_frame>& broadcast_packet::frames() const {
 std::vector<out_frame> broadcast_packet::frames_with_offset(std::string_view offset) const {
     if (!encoder_) return frames();
     return encoder_(offset);
+}
+
+std::optional<json::value> broadcast_packet::event_data() const {
+    if (describer_) return describer_();
+    const auto& f = frames();
+    if (f.empty() || f.front().binary || !f.front().data || f.front().data->empty() || f.front().data->front() != '4')
+        return std::nullopt;
+    sio::reassembler r;
+    auto got = r.on_text(std::string_view(*f.front().data).substr(1));
+    for (std::size_t i = 1; got && !*got && i < f.size(); ++i) got = r.on_binary(*f[i].data);
+    if (!got || !*got) return std::nullopt;
+    const auto& p = **got;
+    if ((p.type != sio::packet_type::event && p.type != sio::packet_type::binary_event) || p.id || !p.data)
+        return std::nullopt;
+    return p.data;
 }
 
 void sio_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {
@@ -206,7 +222,10 @@ void sio_memory_adapter::erase_socket(const std::string& sid) {
     for (const auto& room : it->second) {
         if (auto r = rooms_.find(room); r != rooms_.end()) {
             r->second.erase(sid);
-            if (r->second.empty()) rooms_.erase(r);
+            if (r->second.empty()) {
+                if (room_observer_) room_observer_(r->first, false);
+                rooms_.erase(r);
+            }
         }
     }
     socket_rooms_.erase(it);
@@ -223,7 +242,7 @@ sio_adapter::join_result sio_memory_adapter::join(const std::string& sid, const 
         return join_result::too_many_rooms;
     }
     mine.insert(room);
-    rooms_[room].insert(sid);
+    add_to_room(room, sid);
     return join_result::joined;
 }
 
@@ -231,7 +250,10 @@ void sio_memory_adapter::leave(const std::string& sid, const std::string& room) 
     std::lock_guard lock(mu_);
     if (auto it = rooms_.find(room); it != rooms_.end()) {
         it->second.erase(sid);
-        if (it->second.empty()) rooms_.erase(it);
+        if (it->second.empty()) {
+            if (room_observer_) room_observer_(room, false);
+            rooms_.erase(it);
+        }
     }
     if (auto it = socket_rooms_.find(sid); it != socket_rooms_.end()) {
         it->second.erase(room);
@@ -247,6 +269,12 @@ std::vector<std::string> sio_memory_adapter::socket_rooms(const std::string& sid
     }
     std::sort(out.begin(), out.end());
     return out;
+}
+
+void sio_memory_adapter::add_to_room(const std::string& room, const std::string& sid) {
+    auto [it, created] = rooms_.try_emplace(room);
+    if (created && room_observer_) room_observer_(room, true);
+    it->second.insert(sid);
 }
 
 bool sio_memory_adapter::in_room(const std::string& sid, const std::string& room) const {
@@ -380,7 +408,7 @@ void sio_memory_adapter::restore_session(const socket_ptr& s, const std::string&
             sockets_[state.sid] = s;
             for (const auto& r : state.rooms) {
                 socket_rooms_[state.sid].insert(r);
-                rooms_[r].insert(state.sid);
+                add_to_room(r, state.sid);
             }
             // From where the replay starts: if this connection goes before the
             // replay is written, the next restore sends it again.

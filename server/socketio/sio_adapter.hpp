@@ -48,14 +48,17 @@ struct broadcast_options {
 class broadcast_packet {
 public:
     using encoder = std::function<std::vector<out_frame>(std::optional<std::string_view> offset)>;
+    // The event's data (["event", args...]) as a tree, for an adapter that sends it to other nodes.
+    using describer = std::function<json::value()>;
 
     broadcast_packet() = default;
     // Prebuilt frames (an ack, a raw frame): never logged for recovery.
     explicit broadcast_packet(std::vector<out_frame> frames) : frames_(std::move(frames)), encoded_(true) {}
     // An event recovery may log: encoded on demand, with or without an offset.
-    static broadcast_packet event(encoder e) {
+    static broadcast_packet event(encoder e, describer d = {}) {
         broadcast_packet p;
         p.encoder_ = std::move(e);
+        p.describer_ = std::move(d);
         return p;
     }
 
@@ -64,9 +67,14 @@ public:
     const std::vector<out_frame>& frames() const;
     // An event encoded with its recovery offset; frames() for anything else.
     std::vector<out_frame> frames_with_offset(std::string_view offset) const;
+    // What another node needs to send it again: the EVENT's data (["event",
+    // args...]), from the describer or else decoded from the frames; nullopt
+    // when the frames are no Socket.IO EVENT (an ACK, a raw frame).
+    std::optional<json::value> event_data() const;
 
 private:
     encoder encoder_;
+    describer describer_;
     mutable std::vector<out_frame> frames_;
     mutable bool encoded_ = false;
 };
@@ -190,6 +198,14 @@ public:
     // Sessions kept now (tests, the log).
     std::size_t sessions_kept() const;
 
+    // Called when a room gets its first member on this node (true) or loses
+    // its last (false), under the adapter's lock, so the calls come in the
+    // order the changes happened: an adapter of several nodes subscribes to
+    // a room's channel only while the room exists here. It must not call
+    // back into this adapter. Set it before the namespace has sockets.
+    using room_observer = std::function<void(const std::string& room, bool exists)>;
+    void observe_rooms(room_observer f) { room_observer_ = std::move(f); }
+
 private:
     struct recovery;
     // A restore waiting for the socket that still holds its session to go.
@@ -205,8 +221,10 @@ private:
     bool excluded(const std::string& sid, const std::vector<std::string>& except) const;
     std::vector<socket_ptr> select(const broadcast_options& opts) const;
     void erase_socket(const std::string& sid);
+    void add_to_room(const std::string& room, const std::string& sid);
 
     std::unique_ptr<recovery> rec_;  // null: recovery off
+    room_observer room_observer_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, socket_ptr> sockets_;
     std::unordered_map<std::string, std::unordered_set<std::string>> rooms_;         // room -> sids

@@ -13,10 +13,18 @@ std::vector<out_frame> to_frames(sio::encoded&& e) {
 }
 
 broadcast_packet event_packet(std::string_view nsp, std::string_view event, const json::array& args) {
-    return broadcast_packet::event([nsp, event, &args](std::optional<std::string_view> offset) {
-        return to_frames(offset ? sio::encode_event_frame_with_offset(nsp, event, args, *offset)
-                                : sio::encode_event_frame(nsp, event, args));
-    });
+    return broadcast_packet::event(
+        [nsp, event, &args](std::optional<std::string_view> offset) {
+            return to_frames(offset ? sio::encode_event_frame_with_offset(nsp, event, args, *offset)
+                                    : sio::encode_event_frame(nsp, event, args));
+        },
+        [event, &args] {
+            json::array data;
+            data.reserve(args.size() + 1);
+            data.emplace_back(std::string(event));
+            data.insert(data.end(), args.begin(), args.end());
+            return json::value(std::move(data));
+        });
 }
 
 void deliver_frames(connection& c, const std::vector<out_frame>& frames) {

@@ -7,7 +7,11 @@
 #include "server/websocket/plain_endpoint.hpp"
 #include "server/socketio/sio_server.hpp"
 
+#include "protocol/json_string.hpp"
+
 #include <atomic>
+#include <functional>
+#include <vector>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -63,6 +67,26 @@ struct context {
     std::string client_dist;  // resolved, absolute (HTTP: the socket.io-client bundle)
     std::size_t max_connections = 0;  // resolved at start-up (the flag, or from the open-file limit)
     std::atomic<std::size_t> websocket_connections{0};  // slots taken
+    std::string app_name = "custom";
+    // More members of /status (each "name":value,...), from the cluster and the application.
+    std::vector<std::function<std::string()>> status_parts;
+    // Work that must finish before the process exits (Redis commands of the shutdown).
+    std::function<bool()> busy;
+
+    // GET /status: {"app":...,"connections":N,...}
+    std::string status_json() const {
+        std::string out = "{\"app\":";
+        json::write_string(app_name, out);
+        out += ",\"connections\":" + std::to_string(open_connections.size());
+        out += ",\"shutting_down\":";
+        out += shutting_down.load() ? "true" : "false";
+        for (const auto& part : status_parts) {
+            const std::string more = part();
+            if (!more.empty()) out += "," + more;
+        }
+        out += "}";
+        return out;
+    }
 };
 
 }  // namespace beastio::server

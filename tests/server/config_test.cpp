@@ -140,6 +140,25 @@ TEST_CASE("parse_args: every flag with valid values, separate and --flag=value f
         {{"--recovery-max-bytes", "1024"}, [](const config& c) { CHECK(c.recovery_max_bytes == 1024); }},
         {{"--recovery-max-sessions", "100000000"}, [](const config& c) { CHECK(c.recovery_max_sessions == 100000000); }},
         {{"--max-room-name-bytes", "1"}, [](const config& c) { CHECK(c.max_room_name_bytes == 1); }},
+        {{"--redis", "redis://127.0.0.1:6380/2"},
+         [](const config& c) {
+             REQUIRE(c.redis);
+             CHECK(c.redis->host == "127.0.0.1");
+             CHECK(c.redis->port == 6380);
+             CHECK(c.redis->db == 2);
+         }},
+        {{"--redis-adapter", "pubsub"}, [](const config& c) { CHECK_FALSE(c.redis); }},
+        {{"--redis-key", "my-app"}, [](const config& c) { CHECK(c.redis_key == "my-app"); }},
+        {{"--redis-timeout-ms", "100"}, [](const config& c) { CHECK(c.redis_timeout_ms == 100); }},
+        {{"--redis-reconnect-max-ms=86400000"}, [](const config& c) { CHECK(c.redis_reconnect_max_ms == 86400000); }},
+        {{"--redis", "rediss://r.example:6380", "--redis-ca-file", "ca.pem"},
+         [](const config& c) {
+             REQUIRE(c.redis);
+             CHECK(c.redis->tls);
+             CHECK(c.redis_ca_file == "ca.pem");
+         }},
+        {{"--cluster-lease-ms", "300"}, [](const config& c) { CHECK(c.cluster_lease_ms == 300); }},
+        {{"--cluster-lease-ms=600000"}, [](const config& c) { CHECK(c.cluster_lease_ms == 600000); }},
         {{"--max-plain-message-bytes=16"}, [](const config& c) { CHECK(c.max_plain_message_bytes == 16); }},
         {{"--max-connections", "1"}, [](const config& c) { CHECK(c.max_connections == 1); }},
         {{"--handshake-timeout-ms", "250"}, [](const config& c) { CHECK(c.handshake_timeout_ms == 250); }},
@@ -284,6 +303,22 @@ TEST_CASE("parse_args: every bad value is a one-line error naming the flag", "[c
          "invalid value '0' for --recovery-max-sessions: expected sessions from 1 to 100000000"},
         {{"--max-connections", "0"},
          "invalid value '0' for --max-connections: expected connections from 1 to 10000000"},
+        {{"--redis", "localhost:6379"},
+         "invalid value for --redis: expected redis://host[:port][/db] or rediss://... (TLS)"},
+        {{"--redis", "redis://h:0"}, "invalid value for --redis: invalid port '0' in the Redis URL: expected 1 to 65535"},
+        {{"--redis-adapter", "kafka"}, "invalid value 'kafka' for --redis-adapter: expected pubsub"},
+        {{"--redis-key", "a#b"},
+         "invalid value 'a#b' for --redis-key: expected a name without # * ? [ ] or spaces"},
+        {{"--redis-timeout-ms", "99"},
+         "invalid value '99' for --redis-timeout-ms: expected milliseconds from 100 to 86400000"},
+        {{"--redis-reconnect-max-ms", "99"},
+         "invalid value '99' for --redis-reconnect-max-ms: expected milliseconds from 100 to 86400000"},
+        {{"--redis-ca-file", "ca.pem"}, "--redis-ca-file needs --redis rediss://..."},
+        {{"--redis", "redis://h", "--redis-ca-file", "ca.pem"}, "--redis-ca-file needs a rediss:// URL"},
+        {{"--cluster-lease-ms", "299"},
+         "invalid value '299' for --cluster-lease-ms: expected milliseconds from 300 to 600000"},
+        {{"--cluster-lease-ms", "600001"},
+         "invalid value '600001' for --cluster-lease-ms: expected milliseconds from 300 to 600000"},
         {{"--handshake-timeout-ms", "0"},
          "invalid value '0' for --handshake-timeout-ms: expected milliseconds from 1 to 86400000"},
         {{"--close-timeout-ms", "1s"},
@@ -364,7 +399,9 @@ TEST_CASE("help_text mentions every flag", "[config]") {
                                       "--max-body-bytes", "--max-pending-acks", "--max-rooms-per-socket",
                                       "--max-namespaces", "--max-dynamic-namespaces", "--max-dynamic-name-bytes",
                                       "--recovery-window-ms", "--recovery-max-packets", "--recovery-max-bytes",
-                                      "--recovery-max-sessions",
+                                      "--recovery-max-sessions", "--redis", "--redis-adapter", "--redis-key",
+                                      "--redis-timeout-ms", "--redis-reconnect-max-ms", "--redis-ca-file",
+                                      "--cluster-lease-ms",
                                       "--max-room-name-bytes", "--max-plain-message-bytes",
                                       "--max-connections", "--handshake-timeout-ms",
                                       "--close-timeout-ms", "--max-header-bytes", "--allowed-origins",

@@ -18,6 +18,7 @@ namespace {
 const char* kind_name(route_kind k) {
     switch (k) {
         case route_kind::healthcheck: return "healthcheck";
+        case route_kind::status: return "status";
         case route_kind::plain_stream: return "plain_stream";
         case route_kind::engineio: return "engineio";
         case route_kind::client_bundle: return "client_bundle";
@@ -125,6 +126,30 @@ TEST_CASE("health check: GET and HEAD answer, other methods get 405 with Allow",
         const route out = decide(req("GET", "/cache-healthcheck/", how::plain));
         CHECK(kind_name(out.kind) == std::string("static_file"));
         CHECK(out.file == "/cache-healthcheck/");
+    }
+}
+
+TEST_CASE("status: GET and HEAD answer, other methods get 405 with Allow, an upgrade is no status", "[router]") {
+    struct row {
+        std::string_view method, target;
+        how h;
+        const char* kind;
+        unsigned status;
+    };
+    const auto r = GENERATE(values<row>({
+        {"GET", "/status", how::plain, "status", 200},
+        {"HEAD", "/status?x=1", how::plain, "status", 200},
+        {"POST", "/status", how::plain, "refuse", 405},
+        {"GET", "/status", how::upgrade, "refuse", 404},  // upgrades only under /_ws/ and /socket.io/
+        {"GET", "/status/", how::plain, "static_file", 200},
+    }));
+    INFO(r.method << " " << r.target << " " << how_name(r.h));
+    const route out = decide(req(r.method, r.target, r.h));
+    CHECK(kind_name(out.kind) == std::string(r.kind));
+    CHECK(out.status == r.status);
+    if (r.status == 405) {
+        CHECK(out.allow_get_head);
+        CHECK(out.body == "method not allowed: /status answers GET and HEAD\n");
     }
 }
 

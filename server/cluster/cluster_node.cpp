@@ -1,0 +1,125 @@
+#include "server/cluster/cluster_node.hpp"
+
+#include "server/core/ids.hpp"
+#include "server/core/log.hpp"
+
+#include <fmt/chrono.h>
+
+namespace beastio::server {
+namespace {
+
+// uid2's alphabet: letters and digits.
+std::string short_uid() {
+    static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const std::string raw = random_id();  // 120 random bits, URL-safe base64
+    std::string out;
+    for (std::size_t i = 0; out.size() < 6 && i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (alphabet.find(c) != std::string_view::npos) out.push_back(c);
+    }
+    while (out.size() < 6) out.push_back('0');
+    return out;
+}
+
+std::string iso(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)), ms);
+}
+
+}  // namespace
+
+cluster_node::cluster_node(boost::asio::io_context& ioc, cluster_options options)
+    : opts_(std::move(options)), uid_(short_uid()), since_(std::chrono::system_clock::now()) {
+    auto make = [&](bool subscriber) {
+        redis::client_options o;
+        o.where = opts_.url;
+        o.name = fmt::format("beastio-{}-{}", uid_, subscriber ? "sub" : "cmd");
+        o.subscriber = subscriber;
+        o.connect_timeout = opts_.connect_timeout;
+        o.command_timeout = opts_.command_timeout;
+        o.reconnect_max = opts_.reconnect_max;
+        o.tls_ca_file = opts_.tls_ca_file;
+        return redis::client::create(ioc, std::move(o));
+    };
+    pub_ = make(false);
+    sub_ = make(true);
+    pub_->on_state([this](bool up, const std::string&) {
+        pub_up_ = up;
+        update_state();
+    });
+    sub_->on_state([this](bool up, const std::string&) {
+        sub_up_ = up;
+        update_state();
+    });
+    sub_->on_message([this](std::string_view channel, std::string_view payload) {
+        std::shared_ptr<channel_sink> sink;
+        {
+            std::lock_guard lock(mu_);
+            auto it = routes_.find(std::string(channel));
+            if (it == routes_.end()) return;
+            sink = it->second.sink;
+        }
+        sink->deliver(channel, payload);
+    });
+}
+
+cluster_node::~cluster_node() { stop(); }
+
+void cluster_node::start() {
+    log::info("cluster: node {} joining through {}", uid_, opts_.url.redacted());
+    pub_->start();
+    sub_->start();
+}
+
+void cluster_node::stop() {
+    pub_->stop();
+    sub_->stop();
+}
+
+void cluster_node::subscribe(const std::string& channel, std::shared_ptr<channel_sink> sink) {
+    std::lock_guard lock(mu_);
+    auto& r = routes_[channel];
+    r.sink = std::move(sink);
+    if (r.count++ == 0) sub_->subscribe(channel);  // posted under the lock: Redis sees the calls' order
+}
+
+void cluster_node::unsubscribe(const std::string& channel) {
+    std::lock_guard lock(mu_);
+    auto it = routes_.find(channel);
+    if (it == routes_.end()) return;
+    if (--it->second.count == 0) {
+        routes_.erase(it);
+        sub_->unsubscribe(channel);
+    }
+}
+
+std::chrono::system_clock::time_point cluster_node::redis_since() const {
+    std::lock_guard lock(mu_);
+    return since_;
+}
+
+void cluster_node::on_redis_state(std::function<void(bool)> f) {
+    std::lock_guard lock(mu_);
+    state_handlers_.push_back(std::move(f));
+}
+
+void cluster_node::update_state() {
+    const bool now_up = pub_up_ && sub_up_;
+    std::vector<std::function<void(bool)>> handlers;
+    {
+        std::lock_guard lock(mu_);
+        if (up_.exchange(now_up) == now_up) return;
+        since_ = std::chrono::system_clock::now();
+        handlers = state_handlers_;
+    }
+    if (now_up) log::info("cluster: Redis is up: node {} is part of the cluster", uid_);
+    else log::warn("cluster: Redis is down: node {} serves its own clients only until it is back", uid_);
+    for (auto& h : handlers) h(now_up);
+}
+
+std::string cluster_node::status_json() const {
+    return fmt::format(R"("node":"{}","redis":"{}","redis_since":"{}","redis_url":"{}")", uid_,
+                       redis_up() ? "up" : "down", iso(redis_since()), opts_.url.redacted());
+}
+
+}  // namespace beastio::server

@@ -1,0 +1,103 @@
+// One beastio node of a cluster on Redis (--redis): its id, its two Redis
+// connections (commands, and a subscriber every adapter of the process
+// shares), the routing of subscribed channels to their adapters, and what
+// /status says of Redis. docs/scaling.md.
+#pragma once
+
+#include "server/redis/redis_client.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace beastio::server {
+
+struct cluster_options {
+    redis::url url;
+    std::string key = "socket.io";   // the channels' prefix (@socket.io/redis-adapter's `key`)
+    std::string app_key = "beastio";  // beastio's own keys (the leader lease, the counter, presence)
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds command_timeout{5000};
+    std::chrono::milliseconds reconnect_max{5000};
+    std::string tls_ca_file;
+};
+
+// A subscribed channel's receiver. Its owner clears it (off()) before it goes:
+// a message being delivered finishes first, and none follows.
+class channel_sink {
+public:
+    using handler = std::function<void(std::string_view channel, std::string_view payload)>;
+    explicit channel_sink(handler h) : handler_(std::move(h)) {}
+    void deliver(std::string_view channel, std::string_view payload) {
+        std::lock_guard lock(mu_);
+        if (handler_) handler_(channel, payload);
+    }
+    void off() {
+        std::lock_guard lock(mu_);
+        handler_ = nullptr;
+    }
+
+private:
+    std::mutex mu_;
+    handler handler_;
+};
+
+class cluster_node {
+public:
+    cluster_node(boost::asio::io_context& ioc, cluster_options options);
+    ~cluster_node();
+    cluster_node(const cluster_node&) = delete;
+    cluster_node& operator=(const cluster_node&) = delete;
+
+    void start();
+    void stop();
+
+    // This node's id in the adapters' messages: 6 characters, as uid2(6) makes them.
+    const std::string& uid() const { return uid_; }
+    const cluster_options& options() const { return opts_; }
+
+    // The command connection (PUBLISH, scripts, keys); thread-safe.
+    redis::client& commands() { return *pub_; }
+    // Commands sent and not answered yet (the shutdown waits for them: a lease handed over, say).
+    bool busy() const { return pub_->pending() > 0; }
+
+    // Routes a channel's messages to sink; subscriptions are counted, so two
+    // subscribe() of one channel need two unsubscribe(). Thread-safe; the
+    // calls reach Redis in the order they were made.
+    void subscribe(const std::string& channel, std::shared_ptr<channel_sink> sink);
+    void unsubscribe(const std::string& channel);
+
+    // Redis reachable (both connections ready), and since when it is in its current state.
+    bool redis_up() const { return up_.load(); }
+    std::chrono::system_clock::time_point redis_since() const;
+    // Runs (on a Redis client's strand) whenever redis_up() changes.
+    void on_redis_state(std::function<void(bool up)> f);
+
+    // The "redis" part of /status, as JSON members: "redis":"up","redis_since":"...", ...
+    std::string status_json() const;
+
+private:
+    void update_state();
+
+    cluster_options opts_;
+    std::string uid_;
+    std::shared_ptr<redis::client> pub_;
+    std::shared_ptr<redis::client> sub_;
+    std::atomic<bool> pub_up_{false}, sub_up_{false}, up_{false};
+    mutable std::mutex mu_;
+    struct route {
+        std::shared_ptr<channel_sink> sink;
+        std::size_t count = 0;
+    };
+    std::unordered_map<std::string, route> routes_;  // under mu_
+    std::chrono::system_clock::time_point since_;  // under mu_
+    std::vector<std::function<void(bool)>> state_handlers_;
+};
+
+}  // namespace beastio::server

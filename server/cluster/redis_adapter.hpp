@@ -1,0 +1,75 @@
+// The adapter of --redis-adapter pubsub: @socket.io/redis-adapter 8.x's
+// protocol (classic pub/sub, msgpack payloads, its channel names), so Node
+// socket.io nodes with that adapter, @socket.io/redis-emitter and beastio
+// nodes form one cluster. docs/scaling.md.
+//
+// Membership and local delivery are a sio_memory_adapter's; a broadcast is
+// delivered here at once (local delivery never waits for Redis) and published
+// for the other nodes. Unlike the Node adapter, which pattern-subscribes to
+// every broadcast of the namespace (socket.io #5226), a node subscribes to
+// the namespace's channel and to the channel of each room that has a member
+// here (a socket's own id room included), so a broadcast to one room reaches
+// only the nodes that hold it. A remote broadcast is decoded once, encoded
+// once and shared by every local recipient.
+#pragma once
+
+#include "server/cluster/cluster_node.hpp"
+#include "server/socketio/sio_adapter.hpp"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+namespace beastio::server {
+
+class redis_pubsub_adapter final : public sio_adapter {
+public:
+    redis_pubsub_adapter(sio_namespace& nsp, cluster_node& node);
+    ~redis_pubsub_adapter() override;
+
+    void add_socket(const socket_ptr& s) override;
+    void remove_socket(sio_socket& s, bool keep_session) override;
+    join_result join(const std::string& sid, const std::string& room, std::size_t max_rooms) override;
+    void leave(const std::string& sid, const std::string& room) override;
+    std::vector<std::string> socket_rooms(const std::string& sid) const override;
+    broadcast_result broadcast(const broadcast_packet& packet, const broadcast_options& opts) override;
+    void unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) override;
+    std::vector<socket_ptr> sockets(const broadcast_options& opts) const override;
+    std::size_t size() const override;
+    socket_ptr find(const std::string& sid) const override;
+    std::vector<std::string> rooms() const override;
+
+    // Connection state recovery as socket.io's classic Redis adapter has it:
+    // the in-memory log of this node, so a client recovers only when it comes
+    // back to the same node (--redis-adapter streams recovers on any node).
+    bool recovers() const override { return local_->recovers(); }
+    void socket_done(sio_socket& s) override { local_->socket_done(s); }
+    bool restore_skips_middlewares() const override { return local_->restore_skips_middlewares(); }
+    void restore_session(const socket_ptr& s, const std::string& pid, const std::optional<std::string>& offset,
+                         restore_done done) override;
+
+    // The message and channel a broadcast of data (["event", args...]) is
+    // published with, for a publisher that sends it itself (a fenced script).
+    std::pair<std::string, std::string> publication(const json::value& data, const broadcast_options& opts) const;
+    // Delivers a packet to the selected sockets of this node only (what a
+    // publisher that sent the publication itself does once it went out).
+    broadcast_result deliver_local(const broadcast_packet& packet, const broadcast_options& opts);
+
+    // Counters for /status and the tests.
+    std::uint64_t published() const { return published_.load(); }
+    std::uint64_t received() const { return received_.load(); }
+
+private:
+    void on_message(std::string_view channel, std::string_view payload);
+
+    cluster_node& node_;
+    const std::string channel_;  // <key>#<nsp>#
+    std::unique_ptr<sio_memory_adapter> local_;
+    std::shared_ptr<channel_sink> sink_;
+    std::mutex mu_;
+    std::unordered_set<std::string> sid_channels_;  // under mu_: sockets whose id room is subscribed
+    std::atomic<std::uint64_t> published_{0}, received_{0};
+};
+
+}  // namespace beastio::server
