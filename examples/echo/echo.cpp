@@ -60,21 +60,7 @@ json::array strings(const std::vector<std::string>& v) {
 }
 
 // socket.handshake as JSON, for the tests to compare with what they sent.
-json::value handshake_json(const sio_socket& s) {
-    const auto& h = s.handshake();
-    json::object headers;
-    for (const auto& [k, v] : h.headers) headers.emplace_back(k, json::value(v));
-    json::object query;
-    for (const auto& [k, v] : h.query.params()) query.emplace_back(k, json::value(v));
-    return json::value(json::object{{"headers", json::value(std::move(headers))},
-                                    {"query", json::value(std::move(query))},
-                                    {"url", json::value(h.url)},
-                                    {"address", json::value(h.address)},
-                                    {"secure", json::value(h.secure)},
-                                    {"issued", json::value(static_cast<std::int64_t>(h.issued_ms))},
-                                    {"time", json::value(h.time())},
-                                    {"auth", s.auth()}});
-}
+json::value handshake_json(const sio_socket& s) { return s.handshake().to_json(s.auth()); }
 
 // A selection from {"rooms": [...], "except": [...]}.
 sio_broadcast selection(sio_namespace& nsp, const json::value* spec) {

@@ -1,12 +1,14 @@
 #include "server/cluster/redis_adapter.hpp"
 
 #include "protocol/cluster/wire.hpp"
+#include "protocol/msgpack/msgpack.hpp"
 #include "protocol/socketio/broadcast.hpp"
 #include "server/core/log.hpp"
 #include "server/socketio/sio_frames.hpp"
 #include "server/socketio/sio_namespace.hpp"
 #include "server/socketio/sio_socket.hpp"
 
+#include <charconv>
 #include <span>
 
 namespace beastio::server {
@@ -33,6 +35,8 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
     : sio_adapter(nsp),
       node_(node),
       channel_(cluster_wire::broadcast_channel(node.options().key, nsp.name())),
+      request_channel_(fmt::format("{}-request#{}#", node.options().key, nsp.name())),
+      response_channel_(fmt::format("{}-response#{}#", node.options().key, nsp.name())),
       local_(std::make_unique<sio_memory_adapter>(nsp)) {
     sink_ = std::make_shared<channel_sink>(
         [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
@@ -43,11 +47,14 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
         else node_.unsubscribe(ch);
     });
     node_.subscribe(channel_, sink_);
+    // Requests from the other nodes (and the emitter), answered on the requester's own response channel.
+    node_.subscribe(request_channel_, sink_);
 }
 
 redis_pubsub_adapter::~redis_pubsub_adapter() {
     sink_->off();
     node_.unsubscribe(channel_);
+    node_.unsubscribe(request_channel_);
     for (const auto& room : local_->rooms())
         node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), room));
     std::lock_guard lock(mu_);
@@ -131,7 +138,212 @@ broadcast_result redis_pubsub_adapter::deliver_local(const broadcast_packet& pac
     return local_->broadcast(packet, local);
 }
 
-void redis_pubsub_adapter::on_message(std::string_view /*channel*/, std::string_view payload) {
+void redis_pubsub_adapter::on_message(std::string_view channel, std::string_view payload) {
+    if (channel == request_channel_) return on_request(payload);
+    on_broadcast(payload);
+}
+
+namespace {
+
+const json::value* member(const json::value& v, std::string_view key) { return v.is_object() ? v.find(key) : nullptr; }
+
+std::string string_of(const json::value* v) { return v && v->is_string() ? v->as_string() : std::string(); }
+
+std::optional<long long> integer_of(const json::value* v) {
+    if (!v || !v->is_number()) return std::nullopt;
+    const auto& t = v->as_number().text;
+    long long n = 0;
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (ec != std::errc{} || p != t.data() + t.size()) return std::nullopt;
+    return n;
+}
+
+std::vector<std::string> names_of(const json::value* v) {
+    std::vector<std::string> out;
+    if (!v || !v->is_array()) return out;
+    for (const auto& e : v->as_array()) {
+        if (e.is_string()) out.push_back(e.as_string());
+        else if (e.is_number()) out.push_back(e.as_number().text);  // a numeric room of a JS node
+    }
+    return out;
+}
+
+json::value strings_json(const std::vector<std::string>& v) {
+    json::array a;
+    a.reserve(v.size());
+    for (const auto& s : v) a.emplace_back(s);
+    return json::value(std::move(a));
+}
+
+enum request_type : long long {
+    sockets_request = 0,
+    all_rooms = 1,
+    remote_join = 2,
+    remote_leave = 3,
+    remote_disconnect = 4,
+    remote_fetch = 5,
+    server_side_emit = 6,
+    broadcast_with_ack = 7,
+    broadcast_client_count = 8,
+    broadcast_ack = 9,
+};
+
+}  // namespace
+
+void redis_pubsub_adapter::respond(const std::string& requester, std::string payload) {
+    // The requester's own channel: a Node node listens on it and on the shared one; the others are spared.
+    const auto channel = requester.empty() ? response_channel_ : response_channel_ + requester + "#";
+    node_.commands().send({"PUBLISH", channel, std::move(payload)});
+}
+
+void redis_pubsub_adapter::publish_request(const json::value& request) {
+    node_.commands().send({"PUBLISH", request_channel_, json::serialize(request)});
+}
+
+void redis_pubsub_adapter::on_request(std::string_view payload) {
+    json::value req;
+    if (!payload.empty() && payload.front() == '{') {
+        auto parsed = json::parse(payload);
+        if (!parsed) return log::debug("cluster: an unreadable request on {}: {}", request_channel_, parsed.error().message);
+        req = std::move(*parsed);
+    } else {
+        auto decoded = msgpack::decode(payload);
+        if (!decoded) return log::debug("cluster: an unreadable request on {}: {}", request_channel_, decoded.error().message);
+        req = cluster_wire::to_json(*decoded);
+    }
+    const auto type = integer_of(member(req, "type"));
+    const std::string uid = string_of(member(req, "uid"));
+    if (!type || uid == node_.uid()) return;
+    const std::string request_id = string_of(member(req, "requestId"));
+    broadcast_options opts;
+    const json::value* o = member(req, "opts");
+    if (o) {
+        opts.rooms = names_of(member(*o, "rooms"));
+        opts.except = names_of(member(*o, "except"));
+    }
+    const auto answer = [&](json::object more) {
+        json::object body{{"requestId", json::value(request_id)}};
+        for (auto& m : more) body.push_back(std::move(m));
+        respond(uid, json::serialize(json::value(std::move(body))));
+    };
+    switch (*type) {
+        case sockets_request: {
+            opts.rooms = names_of(member(req, "rooms"));
+            std::vector<std::string> ids;
+            for (const auto& s : local_->sockets(opts)) ids.push_back(s->id());
+            return answer({{"sockets", strings_json(ids)}});
+        }
+        case all_rooms: {
+            auto names = local_->rooms();
+            for (const auto& s : local_->sockets({})) names.push_back(s->id());  // each socket's own room, as Node lists it
+            return answer({{"rooms", strings_json(names)}});
+        }
+        case remote_join:
+        case remote_leave: {
+            const bool join = *type == remote_join;
+            if (o) {
+                const auto rooms = names_of(member(req, "rooms"));
+                for (const auto& s : local_->sockets(opts))
+                    for (const auto& r : rooms) join ? (void)s->join(r) : s->leave(r);
+                return;
+            }
+            auto s = local_->find(string_of(member(req, "sid")));
+            if (!s) return;
+            const auto room = string_of(member(req, "room"));
+            if (join) s->join(room);
+            else s->leave(room);
+            return answer({});
+        }
+        case remote_disconnect: {
+            const json::value* c = member(req, "close");
+            const bool close = c && c->is_bool() && c->as_bool();
+            if (o) {
+                for (const auto& s : local_->sockets(opts)) s->disconnect(close);
+                return;
+            }
+            auto s = local_->find(string_of(member(req, "sid")));
+            if (!s) return;
+            s->disconnect(close);
+            return answer({});
+        }
+        case remote_fetch: {
+            json::array found;
+            for (const auto& s : local_->sockets(opts)) {
+                auto rooms = s->rooms();
+                rooms.insert(rooms.begin(), s->id());  // a Node socket lists its own room first
+                found.emplace_back(json::object{{"id", json::value(s->id())},
+                                                {"handshake", s->handshake().to_json(s->auth())},
+                                                {"rooms", strings_json(rooms)},
+                                                {"data", s->data()}});
+            }
+            return answer({{"sockets", json::value(std::move(found))}});
+        }
+        case broadcast_with_ack: {
+            // A broadcast whose every recipient acknowledges: the count first, then each ack (msgpack, as Node).
+            const json::value* packet = member(req, "packet");
+            const json::value* data = packet ? member(*packet, "data") : nullptr;
+            if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_string()) return;
+            std::chrono::milliseconds timeout(5000);
+            const json::value* flags = o ? member(*o, "flags") : nullptr;
+            if (const auto t = integer_of(flags ? member(*flags, "timeout") : nullptr); t && *t > 0)
+                timeout = std::chrono::milliseconds(*t);
+            const auto& a = data->as_array();
+            const std::string event = a.front().as_string();
+            const json::array args(a.begin() + 1, a.end());
+            const auto targets = local_->sockets(opts);
+            answer({{"type", json::value(static_cast<long long>(broadcast_client_count))},
+                    {"clientCount", json::value(static_cast<unsigned long>(targets.size()))}});
+            for (const auto& s : targets) {
+                s->emit_with_ack(event, args, timeout,
+                                 [node = &node_, channel = uid.empty() ? response_channel_ : response_channel_ + uid + "#", request_id](
+                                     const std::optional<ack_error>& err, json::array& got) {
+                                     if (err) return;
+                                     // The first argument of the client's ack, as the Node adapter sends it.
+                                     msgpack::map m;
+                                     m.emplace_back("type", msgpack::value(static_cast<std::int64_t>(broadcast_ack)));
+                                     m.emplace_back("requestId", msgpack::value(request_id));
+                                     m.emplace_back("packet", got.empty() ? msgpack::value(msgpack::nil{})
+                                                                          : cluster_wire::to_msgpack(got.front()));
+                                     node->commands().send({"PUBLISH", channel, msgpack::encode(msgpack::value(std::move(m)))});
+                                 });
+            }
+            return;
+        }
+        case server_side_emit:
+            // beastio has no server-side event handlers: as a Node node without listeners, it does not answer.
+            return;
+        default: return;
+    }
+}
+
+void redis_pubsub_adapter::add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
+    sio_adapter::add_sockets(opts, rooms);
+    if (opts.local) return;
+    publish_request(json::object{{"uid", json::value(node_.uid())},
+                                 {"type", json::value(static_cast<long long>(remote_join))},
+                                 {"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}},
+                                 {"rooms", strings_json(rooms)}});
+}
+
+void redis_pubsub_adapter::del_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
+    sio_adapter::del_sockets(opts, rooms);
+    if (opts.local) return;
+    publish_request(json::object{{"uid", json::value(node_.uid())},
+                                 {"type", json::value(static_cast<long long>(remote_leave))},
+                                 {"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}},
+                                 {"rooms", strings_json(rooms)}});
+}
+
+void redis_pubsub_adapter::disconnect_sockets(const broadcast_options& opts, bool close) {
+    sio_adapter::disconnect_sockets(opts, close);
+    if (opts.local) return;
+    publish_request(json::object{{"uid", json::value(node_.uid())},
+                                 {"type", json::value(static_cast<long long>(remote_disconnect))},
+                                 {"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}},
+                                 {"close", json::value(close)}});
+}
+
+void redis_pubsub_adapter::on_broadcast(std::string_view payload) {
     auto m = cluster_wire::decode_broadcast(payload);
     if (!m) {
         std::uint64_t suppressed = 0;

@@ -39,6 +39,10 @@ public:
     std::size_t size() const override;
     socket_ptr find(const std::string& sid) const override;
     std::vector<std::string> rooms() const override;
+    // Here and, through the request channel, on every other node (REMOTE_JOIN, REMOTE_LEAVE, REMOTE_DISCONNECT).
+    void add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) override;
+    void del_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) override;
+    void disconnect_sockets(const broadcast_options& opts, bool close) override;
 
     // Connection state recovery as socket.io's classic Redis adapter has it:
     // the in-memory log of this node, so a client recovers only when it comes
@@ -62,9 +66,16 @@ public:
 
 private:
     void on_message(std::string_view channel, std::string_view payload);
+    void on_broadcast(std::string_view payload);
+    // Another node's request (@socket.io/redis-adapter's request types), answered as a Node node does.
+    void on_request(std::string_view payload);
+    void respond(const std::string& requester, std::string payload);
+    void publish_request(const json::value& request);
 
     cluster_node& node_;
-    const std::string channel_;  // <key>#<nsp>#
+    const std::string channel_;           // <key>#<nsp>#
+    const std::string request_channel_;   // <key>-request#<nsp>#
+    const std::string response_channel_;  // <key>-response#<nsp>#
     std::unique_ptr<sio_memory_adapter> local_;
     std::shared_ptr<channel_sink> sink_;
     std::mutex mu_;

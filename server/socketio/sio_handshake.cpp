@@ -31,4 +31,19 @@ std::string sio_handshake::time() const {
                        tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+json::value sio_handshake::to_json(const json::value& auth) const {
+    json::object h;
+    for (const auto& [k, v] : headers) h.emplace_back(k, json::value(v));
+    json::object q;
+    for (const auto& [k, v] : query.params()) q.emplace_back(k, json::value(v));
+    return json::value(json::object{{"headers", json::value(std::move(h))},
+                                    {"query", json::value(std::move(q))},
+                                    {"url", json::value(url)},
+                                    {"address", json::value(address)},
+                                    {"secure", json::value(secure)},
+                                    {"issued", json::value(static_cast<long long>(issued_ms))},
+                                    {"time", json::value(time())},
+                                    {"auth", auth}});
+}
+
 }  // namespace beastio::server

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "protocol/engineio/handshake.hpp"
+#include "protocol/json.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,9 @@ struct sio_handshake {
     std::optional<std::string_view> query_value(std::string_view key) const { return query.single(key); }
     // issued_ms as an HTTP date ("Tue, 01 Dec 2026 15:47:08 GMT"), socket.io's handshake.time.
     std::string time() const;
+    // As socket.io's socket.handshake object: {headers, query, url, address,
+    // secure, issued, time, auth} (what fetchSockets() gives on another node).
+    json::value to_json(const json::value& auth) const;
 };
 
 using handshake_ptr = std::shared_ptr<const sio_handshake>;
