@@ -179,11 +179,41 @@ void install_api(sio_server& io) {
         s->on("shout", [&io](const socket_ptr&, json::array& args, const ack_sender& ack) {
             ack(json::array{io.emit_all_namespaces("shout", args)});
         });
+        // Across the nodes of a cluster (docs/scaling.md), each acking when done:
+        // fetch-all(spec): the selected sockets of every node [{id, rooms, local}];
+        // all-rooms(): the rooms of every node; server-emit(event, ...args): a
+        // server-side event for /api on every other node, which sends it to its
+        // own /api clients as "server-side" [event, ...args].
+        s->on("fetch-all", [&api](const socket_ptr&, json::array& args, const ack_sender& ack) {
+            selection(api, arg(args, 0)).fetch_sockets([ack](std::vector<remote_socket> found) {
+                json::array list;
+                for (const auto& r : found)
+                    list.emplace_back(json::object{{"id", json::value(r.id)},
+                                                   {"rooms", json::value(strings(r.rooms))},
+                                                   {"local", json::value(r.local != nullptr)}});
+                ack(json::array{json::value(std::move(list))});
+            });
+        });
+        s->on("all-rooms", [&api](const socket_ptr&, json::array&, const ack_sender& ack) {
+            api.all_rooms([ack](std::vector<std::string> rooms) { ack(json::array{json::value(strings(rooms))}); });
+        });
+        s->on("server-emit", [&api](const socket_ptr&, json::array& args, const ack_sender& ack) {
+            const std::string* event = string_arg(args, 0);
+            if (!event) return ack(json::array{false});
+            const std::string name = *event;
+            args.erase(args.begin());
+            api.server_side_emit(name, args);
+            ack(json::array{true});
+        });
         // Before it leaves: the members of its rooms learn who goes and from where.
         s->on_disconnecting([](const socket_ptr& self, std::string_view reason) {
             for (const auto& room : self->rooms())
                 self->to(room).emit("leaving", json::array{self->id(), room, std::string(reason)});
         });
+    });
+    api.on_server_side_event([&api](const std::string& event, json::array& args) {
+        args.insert(args.begin(), json::value(event));
+        api.local().emit("server-side", args);
     });
     // Dynamic namespaces: /dyn-<digits> exist from their first CONNECT.
     auto& dyn = io.of(std::regex("/dyn-[0-9]+"));

@@ -29,7 +29,7 @@ std::string iso(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 cluster_node::cluster_node(boost::asio::io_context& ioc, cluster_options options)
-    : opts_(std::move(options)), uid_(short_uid()), since_(std::chrono::system_clock::now()) {
+    : ioc_(ioc), opts_(std::move(options)), uid_(short_uid()), since_(std::chrono::system_clock::now()) {
     auto make = [&](bool subscriber) {
         redis::client_options o;
         o.where = opts_.url;
@@ -91,6 +91,13 @@ void cluster_node::unsubscribe(const std::string& channel) {
         routes_.erase(it);
         sub_->unsubscribe(channel);
     }
+}
+
+void cluster_node::run_after(std::chrono::milliseconds after, std::function<void()> f) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, after);
+    timer->async_wait([timer, f = std::move(f)](const boost::system::error_code& ec) {
+        if (!ec) f();
+    });
 }
 
 std::chrono::system_clock::time_point cluster_node::redis_since() const {

@@ -79,12 +79,16 @@ public:
     // Runs (on a Redis client's strand) whenever redis_up() changes.
     void on_redis_state(std::function<void(bool up)> f);
 
+    // Runs f after `after` on an I/O thread (request deadlines); thread-safe.
+    void run_after(std::chrono::milliseconds after, std::function<void()> f);
+
     // The "redis" part of /status, as JSON members: "redis":"up","redis_since":"...", ...
     std::string status_json() const;
 
 private:
     void update_state();
 
+    boost::asio::io_context& ioc_;
     cluster_options opts_;
     std::string uid_;
     std::shared_ptr<redis::client> pub_;

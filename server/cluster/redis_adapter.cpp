@@ -3,11 +3,13 @@
 #include "protocol/cluster/wire.hpp"
 #include "protocol/msgpack/msgpack.hpp"
 #include "protocol/socketio/broadcast.hpp"
+#include "server/core/ids.hpp"
 #include "server/core/log.hpp"
 #include "server/socketio/sio_frames.hpp"
 #include "server/socketio/sio_namespace.hpp"
 #include "server/socketio/sio_socket.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <span>
 
@@ -31,13 +33,46 @@ broadcast_packet remote_packet(const std::string& nsp, std::shared_ptr<const jso
 
 }  // namespace
 
+struct redis_pubsub_adapter::requests {
+    struct pending {
+        long long type = 0;
+        std::size_t expected = 0, got = 0;
+        std::vector<remote_socket> sockets;
+        std::vector<std::string> rooms;
+        fetch_done on_sockets;
+        rooms_done on_rooms;
+    };
+    std::mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<pending>> by_id;
+
+    // Once: when every node answered, or at the deadline with what came.
+    static void complete(const std::shared_ptr<pending>& p) {
+        if (p->on_sockets) return p->on_sockets(std::move(p->sockets));
+        std::sort(p->rooms.begin(), p->rooms.end());
+        p->rooms.erase(std::unique(p->rooms.begin(), p->rooms.end()), p->rooms.end());
+        if (p->on_rooms) p->on_rooms(std::move(p->rooms));
+    }
+    void finish(const std::string& id) {
+        std::shared_ptr<pending> p;
+        {
+            std::lock_guard lock(mu);
+            auto it = by_id.find(id);
+            if (it == by_id.end()) return;
+            p = std::move(it->second);
+            by_id.erase(it);
+        }
+        complete(p);
+    }
+};
+
 redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& node)
     : sio_adapter(nsp),
       node_(node),
       channel_(cluster_wire::broadcast_channel(node.options().key, nsp.name())),
       request_channel_(fmt::format("{}-request#{}#", node.options().key, nsp.name())),
       response_channel_(fmt::format("{}-response#{}#", node.options().key, nsp.name())),
-      local_(std::make_unique<sio_memory_adapter>(nsp)) {
+      local_(std::make_unique<sio_memory_adapter>(nsp)),
+      requests_(std::make_shared<requests>()) {
     sink_ = std::make_shared<channel_sink>(
         [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
     // A room's channel while the room has a member here (called under the local adapter's lock, in order).
@@ -49,12 +84,17 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
     node_.subscribe(channel_, sink_);
     // Requests from the other nodes (and the emitter), answered on the requester's own response channel.
     node_.subscribe(request_channel_, sink_);
+    // Answers to our requests: Node nodes answer on the shared channel by default, beastio on ours.
+    node_.subscribe(response_channel_, sink_);
+    node_.subscribe(response_channel_ + node_.uid() + "#", sink_);
 }
 
 redis_pubsub_adapter::~redis_pubsub_adapter() {
     sink_->off();
     node_.unsubscribe(channel_);
     node_.unsubscribe(request_channel_);
+    node_.unsubscribe(response_channel_);
+    node_.unsubscribe(response_channel_ + node_.uid() + "#");
     for (const auto& room : local_->rooms())
         node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), room));
     std::lock_guard lock(mu_);
@@ -140,6 +180,7 @@ broadcast_result redis_pubsub_adapter::deliver_local(const broadcast_packet& pac
 
 void redis_pubsub_adapter::on_message(std::string_view channel, std::string_view payload) {
     if (channel == request_channel_) return on_request(payload);
+    if (channel.starts_with(response_channel_)) return on_response(payload);
     on_broadcast(payload);
 }
 
@@ -177,12 +218,12 @@ json::value strings_json(const std::vector<std::string>& v) {
 
 enum request_type : long long {
     sockets_request = 0,
-    all_rooms = 1,
+    all_rooms_request = 1,
     remote_join = 2,
     remote_leave = 3,
     remote_disconnect = 4,
     remote_fetch = 5,
-    server_side_emit = 6,
+    server_side_emit_request = 6,
     broadcast_with_ack = 7,
     broadcast_client_count = 8,
     broadcast_ack = 9,
@@ -200,17 +241,118 @@ void redis_pubsub_adapter::publish_request(const json::value& request) {
     node_.commands().send({"PUBLISH", request_channel_, json::serialize(request)});
 }
 
-void redis_pubsub_adapter::on_request(std::string_view payload) {
-    json::value req;
+namespace {
+
+// A request or a response: JSON when it starts with '{', msgpack otherwise (as the Node adapter reads them).
+std::optional<json::value> read_message(std::string_view payload, std::string_view where) {
     if (!payload.empty() && payload.front() == '{') {
         auto parsed = json::parse(payload);
-        if (!parsed) return log::debug("cluster: an unreadable request on {}: {}", request_channel_, parsed.error().message);
-        req = std::move(*parsed);
-    } else {
-        auto decoded = msgpack::decode(payload);
-        if (!decoded) return log::debug("cluster: an unreadable request on {}: {}", request_channel_, decoded.error().message);
-        req = cluster_wire::to_json(*decoded);
+        if (!parsed) {
+            log::debug("cluster: an unreadable message on {}: {}", where, parsed.error().message);
+            return std::nullopt;
+        }
+        return std::move(*parsed);
     }
+    auto decoded = msgpack::decode(payload);
+    if (!decoded) {
+        log::debug("cluster: an unreadable message on {}: {}", where, decoded.error().message);
+        return std::nullopt;
+    }
+    return cluster_wire::to_json(*decoded);
+}
+
+}  // namespace
+
+void redis_pubsub_adapter::on_response(std::string_view payload) {
+    auto msg = read_message(payload, response_channel_);
+    if (!msg) return;
+    const std::string id = string_of(member(*msg, "requestId"));
+    std::shared_ptr<requests::pending> p;
+    bool all = false;
+    {
+        std::lock_guard lock(requests_->mu);
+        auto it = requests_->by_id.find(id);
+        if (it == requests_->by_id.end()) return;  // another node's request, or one that ended
+        p = it->second;
+        if (p->type == remote_fetch) {
+            const json::value* list = member(*msg, "sockets");
+            if (!list || !list->is_array()) return;
+            for (const auto& e : list->as_array()) {
+                remote_socket r;
+                r.id = string_of(member(e, "id"));
+                r.rooms = names_of(member(e, "rooms"));
+                if (const auto* d = member(e, "data")) r.data = *d;
+                if (const auto* h = member(e, "handshake")) r.handshake = *h;
+                p->sockets.push_back(std::move(r));
+            }
+        } else if (p->type == all_rooms_request) {
+            const json::value* list = member(*msg, "rooms");
+            if (!list || !list->is_array()) return;
+            for (auto& r : names_of(list)) p->rooms.push_back(std::move(r));
+        }
+        all = ++p->got >= p->expected;
+    }
+    if (all) requests_->finish(id);
+}
+
+void redis_pubsub_adapter::ask(long long type, json::object request, fetch_done on_sockets, rooms_done on_rooms,
+                               std::vector<remote_socket> mine, std::vector<std::string> my_rooms) {
+    auto p = std::make_shared<requests::pending>();
+    p->type = type;
+    p->sockets = std::move(mine);
+    p->rooms = std::move(my_rooms);
+    p->on_sockets = std::move(on_sockets);
+    p->on_rooms = std::move(on_rooms);
+    const std::string id = random_id().substr(0, 12);
+    request.insert(request.begin(), {{"uid", json::value(node_.uid())},
+                                     {"requestId", json::value(id)},
+                                     {"type", json::value(type)}});
+    auto state = requests_;
+    cluster_node* node = &node_;
+    const std::string channel = request_channel_;
+    const auto timeout = node_.options().command_timeout;
+    // How many nodes listen (this one included), as the Node adapter's serverCount().
+    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [state, node, channel, timeout, id, p,
+                                                            body = json::value(std::move(request))](const redis::reply& r) {
+        long long nodes = 0;
+        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
+            nodes = r.elements[1].integer;
+        if (nodes <= 1) return requests::complete(p);  // alone (or Redis away): this node's answer
+        p->expected = static_cast<std::size_t>(nodes - 1);
+        {
+            std::lock_guard lock(state->mu);
+            state->by_id[id] = p;
+        }
+        node->commands().send({"PUBLISH", channel, json::serialize(body)});
+        node->run_after(timeout, [state, id] { state->finish(id); });
+    });
+}
+
+void redis_pubsub_adapter::fetch_all_sockets(const broadcast_options& opts, fetch_done done) {
+    std::vector<remote_socket> mine;
+    sio_adapter::fetch_all_sockets(opts, [&mine](std::vector<remote_socket> s) { mine = std::move(s); });
+    if (opts.local) return done(std::move(mine));
+    ask(remote_fetch,
+        json::object{{"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}}},
+        std::move(done), {}, std::move(mine), {});
+}
+
+void redis_pubsub_adapter::all_rooms(rooms_done done) {
+    std::vector<std::string> mine;
+    sio_adapter::all_rooms([&mine](std::vector<std::string> r) { mine = std::move(r); });
+    ask(all_rooms_request, {}, {}, std::move(done), {}, std::move(mine));
+}
+
+void redis_pubsub_adapter::server_side_emit(const json::array& data) {
+    publish_request(json::object{{"uid", json::value(node_.uid())},
+                                 {"type", json::value(static_cast<long long>(server_side_emit_request))},
+                                 {"data", json::value(data)}});
+}
+
+void redis_pubsub_adapter::on_request(std::string_view payload) {
+    auto read = read_message(payload, request_channel_);
+    if (!read) return;
+    json::value req = std::move(*read);
     const auto type = integer_of(member(req, "type"));
     const std::string uid = string_of(member(req, "uid"));
     if (!type || uid == node_.uid()) return;
@@ -233,7 +375,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             for (const auto& s : local_->sockets(opts)) ids.push_back(s->id());
             return answer({{"sockets", strings_json(ids)}});
         }
-        case all_rooms: {
+        case all_rooms_request: {
             auto names = local_->rooms();
             for (const auto& s : local_->sockets({})) names.push_back(s->id());  // each socket's own room, as Node lists it
             return answer({{"rooms", strings_json(names)}});
@@ -309,9 +451,13 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             }
             return;
         }
-        case server_side_emit:
-            // beastio has no server-side event handlers: as a Node node without listeners, it does not answer.
+        case server_side_emit_request: {
+            // Delivered to this namespace's server-side handlers. An emit that wants acknowledgements
+            // (requestId) gets none from beastio yet: the Node node reports a timeout with the others' answers.
+            const json::value* data = member(req, "data");
+            if (data && data->is_array()) nsp().deliver_server_side(data->as_array());
             return;
+        }
         default: return;
     }
 }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace beastio::server {
@@ -43,6 +44,10 @@ public:
     void add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) override;
     void del_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) override;
     void disconnect_sockets(const broadcast_options& opts, bool close) override;
+    // Every node's answer (REMOTE_FETCH, ALL_ROOMS), or what came within --redis-timeout-ms.
+    void fetch_all_sockets(const broadcast_options& opts, fetch_done done) override;
+    void all_rooms(rooms_done done) override;
+    void server_side_emit(const json::array& data) override;
 
     // Connection state recovery as socket.io's classic Redis adapter has it:
     // the in-memory log of this node, so a client recovers only when it comes
@@ -71,6 +76,14 @@ private:
     void on_request(std::string_view payload);
     void respond(const std::string& requester, std::string payload);
     void publish_request(const json::value& request);
+    // An answer to one of our requests.
+    void on_response(std::string_view payload);
+    // Our requests waiting for the other nodes' answers, shared with their
+    // callbacks (which may outlive the adapter of a dynamic namespace).
+    struct requests;
+    // Asks the other nodes (their count from PUBSUB NUMSUB of the request channel).
+    void ask(long long type, json::object request, fetch_done on_sockets, rooms_done on_rooms,
+             std::vector<remote_socket> mine, std::vector<std::string> my_rooms);
 
     cluster_node& node_;
     const std::string channel_;           // <key>#<nsp>#
@@ -80,6 +93,7 @@ private:
     std::shared_ptr<channel_sink> sink_;
     std::mutex mu_;
     std::unordered_set<std::string> sid_channels_;  // under mu_: sockets whose id room is subscribed
+    std::shared_ptr<requests> requests_;
     std::atomic<std::uint64_t> published_{0}, received_{0};
 };
 

@@ -43,6 +43,22 @@ void sio_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is
     s.deliver(packet.frames(), is_volatile);
 }
 
+void sio_adapter::fetch_all_sockets(const broadcast_options& opts, fetch_done done) {
+    std::vector<remote_socket> out;
+    for (const auto& s : sockets(opts)) {
+        auto rooms = s->rooms();
+        rooms.insert(rooms.begin(), s->id());
+        out.push_back({s->id(), std::move(rooms), s->data(), s->handshake().to_json(s->auth()), s});
+    }
+    done(std::move(out));
+}
+
+void sio_adapter::all_rooms(rooms_done done) {
+    auto names = rooms();
+    for (const auto& s : sockets({})) names.push_back(s->id());
+    done(std::move(names));
+}
+
 void sio_adapter::add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
     for (const auto& s : sockets(opts))
         for (const auto& r : rooms) s->join(r);

@@ -101,6 +101,17 @@ struct restore_outcome {
 };
 using restore_done = std::function<void(restore_outcome)>;
 
+// A socket of any node, as a fetch across nodes gives it (socket.io's RemoteSocket).
+struct remote_socket {
+    std::string id;
+    std::vector<std::string> rooms;  // its own id room first, as socket.io lists a socket's rooms
+    json::value data;
+    json::value handshake;           // socket.io's handshake object
+    socket_ptr local;                // the socket itself when it is on this node; null otherwise
+};
+using fetch_done = std::function<void(std::vector<remote_socket> sockets)>;
+using rooms_done = std::function<void(std::vector<std::string> rooms)>;
+
 class sio_adapter {
 public:
     explicit sio_adapter(sio_namespace& nsp) : nsp_(nsp) {}
@@ -143,6 +154,15 @@ public:
     virtual void del_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms);
     // close: end the whole connection instead of leaving the namespace only.
     virtual void disconnect_sockets(const broadcast_options& opts, bool close);
+
+    // ---- across nodes: the defaults are this node's answers (one node) ----
+    // The selected sockets of every node. done runs once, possibly on another
+    // thread; with nodes that do not answer in time it gets what came.
+    virtual void fetch_all_sockets(const broadcast_options& opts, fetch_done done);
+    // The rooms of every node (each socket's own room included, as socket.io lists them).
+    virtual void all_rooms(rooms_done done);
+    // A server-side event (data: [event, args...]) for the same namespace on every other node.
+    virtual void server_side_emit(const json::array& /*data*/) {}
 
     // ---- connection state recovery; the default keeps nothing ----
     // True when this adapter logs events with offsets and keeps sessions: the

@@ -18,6 +18,11 @@ broadcast_result sio_broadcast::publish(const broadcast_packet& packet) { return
 
 std::vector<socket_ptr> sio_broadcast::fetch_sockets() const { return nsp_.adapter().sockets(opts_); }
 
+void sio_broadcast::fetch_sockets(fetch_done done) const {
+    if (opts_.local) return nsp_.adapter().sio_adapter::fetch_all_sockets(opts_, std::move(done));
+    nsp_.adapter().fetch_all_sockets(opts_, std::move(done));
+}
+
 void sio_broadcast::sockets_join(const std::vector<std::string>& rooms) { nsp_.adapter().add_sockets(opts_, rooms); }
 
 void sio_broadcast::sockets_leave(const std::vector<std::string>& rooms) { nsp_.adapter().del_sockets(opts_, rooms); }

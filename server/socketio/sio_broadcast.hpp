@@ -41,6 +41,9 @@ public:
 
     // The selected sockets of this node.
     std::vector<socket_ptr> fetch_sockets() const;
+    // The selected sockets of every node (of this node only with local()): done
+    // runs once, possibly later and on another thread (socket.io's fetchSockets()).
+    void fetch_sockets(fetch_done done) const;
     void sockets_join(const std::vector<std::string>& rooms);
     void sockets_leave(const std::vector<std::string>& rooms);
     // Namespace disconnect (41) for each selected socket, or with close the whole connection.

@@ -1,5 +1,7 @@
 #include "server/socketio/sio_namespace.hpp"
 
+#include "server/core/log.hpp"
+
 namespace beastio::server {
 
 sio_namespace::sio_namespace(std::string name, const sio_limits& limits, const adapter_factory& factory)
@@ -28,6 +30,30 @@ bool sio_namespace::add(const socket_ptr& s) {
 void sio_namespace::remove(sio_socket& s, bool keep_session) {
     s.left_.store(true, std::memory_order_seq_cst);
     adapter_->remove_socket(s, keep_session);
+}
+
+void sio_namespace::server_side_emit(std::string_view event, const json::array& args) {
+    json::array data;
+    data.reserve(args.size() + 1);
+    data.emplace_back(std::string(event));
+    data.insert(data.end(), args.begin(), args.end());
+    adapter_->server_side_emit(data);
+}
+
+void sio_namespace::deliver_server_side(json::array data) {
+    if (data.empty() || !data.front().is_string()) return;
+    const std::string event = data.front().as_string();
+    data.erase(data.begin());
+    for (auto& h : server_side_handlers_) {
+        json::array args = data;  // each handler gets its own copy
+        try {
+            h(event, args);
+        } catch (const std::exception& e) {
+            log::error("a server-side event handler for {} threw: {}", shown(event, 64), e.what());
+        } catch (...) {
+            log::error("a server-side event handler for {} threw an exception that is not a std::exception", shown(event, 64));
+        }
+    }
 }
 
 void sio_namespace::run_connection_handlers(const socket_ptr& s) {

@@ -18,6 +18,8 @@
 namespace beastio::server {
 
 using connection_handler = std::function<void(const socket_ptr&)>;
+// A server-side event from another node (socket.io's serverSideEmit): its name and arguments.
+using server_side_handler = std::function<void(const std::string& event, json::array& args)>;
 
 class sio_dynamic_namespace;
 
@@ -57,6 +59,17 @@ public:
     // To every socket of the namespace (see sio_broadcast::publish).
     broadcast_result publish(const broadcast_packet& packet) { return sio_broadcast(*this).publish(packet); }
 
+    // Server-side events between the nodes of a cluster (socket.io's
+    // serverSideEmit / io.on(event)): emit reaches this namespace on every other
+    // node (nothing with one node); the handlers, registered before the server
+    // starts, run for each one that arrives, on an adapter's thread.
+    void server_side_emit(std::string_view event, const json::array& args = {});
+    void on_server_side_event(server_side_handler h) { server_side_handlers_.push_back(std::move(h)); }
+    // For adapters: a server-side event arrived (data: [event, args...]).
+    void deliver_server_side(json::array data);
+    // The rooms of every node (all_rooms of the adapter); done may run later, on another thread.
+    void all_rooms(rooms_done done) { adapter_->all_rooms(std::move(done)); }
+
     std::size_t size() const { return adapter_->size(); }
     socket_ptr find(const std::string& sid) const { return adapter_->find(sid); }
     // The rooms that have at least one member, sorted (sockets' own id rooms are not listed).
@@ -79,6 +92,7 @@ private:
     std::string name_;
     const sio_limits& limits_;
     std::vector<connection_handler> connection_handlers_;
+    std::vector<server_side_handler> server_side_handlers_;
     std::vector<middleware> middlewares_;
     std::unique_ptr<sio_adapter> adapter_;
     // Created by a dynamic namespace: its parent, and the sockets (joined or in

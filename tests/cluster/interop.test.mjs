@@ -178,3 +178,34 @@ test('@socket.io/redis-emitter\'s socketsJoin and disconnectSockets reach beasti
   emitter.in('gold').disconnectSockets();
   assert.equal(await gone, 'io server disconnect');
 });
+
+test('from beastio to the whole cluster: fetch sockets, all rooms and server-side events, with a Node node', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.cleanup());
+  const beastio = await startNode(redis, { '--app': 'echo' });
+  t.after(() => beastio.kill());
+  const node = await nodeNode(t, redis);
+  const [b, n] = await Promise.all([connect(`${beastio.httpUrl}/api`), connect(`${node.httpUrl}/api`)]);
+  t.after(() => [b, n].forEach((s) => s.close()));
+  assert.equal(await n.emitWithAck('join', 'den'), true);
+  // fetch_sockets across nodes: beastio's own socket (local) and the Node node's.
+  let found;
+  await waitUntil(async () => {
+    found = await b.emitWithAck('fetch-all', {});
+    return found.some((s) => s.id === n.id && s.rooms.includes('den'));
+  }, 8000, 'the Node node\'s socket in beastio\'s fetch_sockets');
+  assert.deepEqual(found.find((s) => s.id === b.id)?.local, true);
+  assert.deepEqual(found.find((s) => s.id === n.id)?.local, false);
+  // A selection crosses too: only the sockets in "den".
+  const inDen = await b.emitWithAck('fetch-all', { rooms: ['den'] });
+  assert.deepEqual(inDen.map((s) => s.id), [n.id]);
+  const rooms = await b.emitWithAck('all-rooms');
+  assert.ok(rooms.includes('den') && rooms.includes(b.id), `all rooms: ${rooms}`);
+  // Server-side events both ways.
+  const atNode = new Promise((r) => n.once('server-side', (...a) => r(a)));
+  assert.equal(await b.emitWithAck('server-emit', 'hello', 1, 'x'), true);
+  assert.deepEqual(await atNode, ['hello', 1, 'x']);
+  const atBeastio = new Promise((r) => b.once('server-side', (...a) => r(a)));
+  assert.equal(await n.emitWithAck('server-emit', 'hi', { a: 1.25 }), true);
+  assert.deepEqual(await atBeastio, ['hi', { a: 1.25 }]);
+});

@@ -57,5 +57,18 @@ io.on('connection', (socket) => {
     ack?.(0);
   });
 });
+// "/api": the server-side events of the interop tests, as beastio's echo service has them.
+const api = io.of('/api');
+api.on('connection', (socket) => {
+  socket.on('join', (room, ack) => { socket.join(room); ack?.(true); });
+  socket.on('server-emit', (event, ...rest) => {
+    const ack = typeof rest.at(-1) === 'function' ? rest.pop() : undefined;
+    api.serverSideEmit(event, ...rest);
+    ack?.(true);
+  });
+});
+for (const event of ['hello', 'hi']) {
+  api.on(event, (...args) => api.local.emit('server-side', event, ...args));
+}
 server.listen(port, '127.0.0.1', () => console.error(`node socket.io listening on 127.0.0.1:${port}`));
 process.on('SIGTERM', () => { io.close(); process.exit(0); });
