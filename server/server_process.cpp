@@ -160,12 +160,15 @@ void run_loop(net::io_context& ioc) {
 struct server_process::impl {
     explicit impl(const config& c) : ioc(static_cast<int>(c.threads == 0 ? 1 : c.threads)) {}
 
-    context ctx;
+    // Destroyed in reverse: the namespaces (in ctx) and their Redis adapters
+    // first, then the cluster node they unsubscribe from, then the loop its
+    // Redis clients post to.
     net::io_context ioc;
+    std::unique_ptr<cluster_node> cluster;  // --redis
+    context ctx;
     std::size_t fd_limit = 0;
     std::unique_ptr<net::ssl::context> tls;
     std::vector<std::function<void()>> shutdown_handlers;
-    std::unique_ptr<cluster_node> cluster;  // --redis
     bool ran = false;
 };
 
