@@ -164,23 +164,22 @@ public:
         seq_->on_wake([weak] {
             if (auto self = weak.lock()) net::post(self->strand_, [self] { self->wake(); });
         });
-        seq_->on_value([weak](std::int64_t n) {
-            if (auto self = weak.lock()) net::post(self->strand_, [self, n] { self->deliver_plain(n); });
+        seq_->on_value([weak](std::int64_t n, bool mine) {
+            if (auto self = weak.lock()) net::post(self->strand_, [self, n, mine] { self->seen(n, mine); });
         });
         seq_->start();
     }
 
     void presence(int delta) {
-        const long now = listeners_.fetch_add(delta, std::memory_order_acq_rel) + delta;
-        seq_->set_listeners(now);
+        seq_->add_listeners(delta);
         if (delta > 0) net::post(strand_, [self = shared_from_this()] { self->wake(); });
     }
 
     void shutdown() {
+        seq_->stop();  // hands the lease over now (the shutdown waits for Redis's answers)
         net::post(strand_, [self = shared_from_this()] {
             self->stopped_ = true;
             self->halt();
-            self->seq_->stop();
         });
     }
 
@@ -235,11 +234,7 @@ private:
     void published(std::uint64_t gen, std::int64_t n, cluster_sequence::outcome o) {
         in_flight_ = false;
         using outcome = cluster_sequence::outcome;
-        if (o == outcome::published) {
-            delivered_ = n;
-            adapter_.deliver_local(integer_packet(n), {});
-            plain_->publish(n, make_frame(std::to_string(n)));
-        }
+        if (o == outcome::published) deliver(n);
         if (!running_ || gen != generation_) return;
         const auto now = std::chrono::steady_clock::now();
         switch (o) {
@@ -262,8 +257,19 @@ private:
         }
     }
 
-    // On every node but the leader: the plain stream's clients get the integer from the sequence's channel.
-    void deliver_plain(std::int64_t n) {
+    // This node published n (the script said so): its own clients get it, once.
+    void deliver(std::int64_t n) {
+        if (n <= delivered_) return;
+        delivered_ = n;
+        adapter_.deliver_local(integer_packet(n), {});
+        plain_->publish(n, make_frame(std::to_string(n)));
+    }
+
+    // The sequence's channel brought n. Another node's: this node's Socket.IO clients get it through the
+    // adapter, its plain-stream clients here. Ours: delivered already, unless the publish's reply was lost
+    // (the script ran, the answer never came), and then it is delivered now, once.
+    void seen(std::int64_t n, bool mine) {
+        if (mine) return deliver(n);
         if (n <= delivered_) return;
         delivered_ = n;
         plain_->publish(n, make_frame(std::to_string(n)));
@@ -275,7 +281,6 @@ private:
     net::strand<net::io_context::executor_type> strand_;
     net::steady_timer timer_;
     const std::chrono::milliseconds period_;
-    std::atomic<long> listeners_{0};
     std::chrono::steady_clock::time_point next_{};
     std::int64_t delivered_ = 0;  // the highest integer this node delivered
     std::uint64_t generation_ = 0;
@@ -315,6 +320,7 @@ void install_integers(server::server_process& srv) {
         sequence_options so;
         so.name = "integers";
         so.lease = std::chrono::milliseconds(srv.cfg().cluster_lease_ms);
+        so.reconnect_max = std::chrono::milliseconds(srv.cfg().redis_reconnect_max_ms);
         auto seq = std::make_shared<cluster_sequence>(srv.io_context(), *node, so);
         auto producer = std::make_shared<cluster_producer>(srv.io_context(), *adapter, plain, seq,
                                                            std::chrono::milliseconds(srv.cfg().tick_ms));

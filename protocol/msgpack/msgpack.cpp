@@ -184,8 +184,9 @@ private:
 const value* value::find(std::string_view key) const {
     const auto* m = std::get_if<map>(&v);
     if (!m) return nullptr;
-    for (const auto& [k, val] : *m)
-        if (k.is_string() && k.as_string() == key) return &val;
+    // The last one, as a JavaScript decoder keeps it: beastio and Node nodes read a map alike.
+    for (auto it = m->rbegin(); it != m->rend(); ++it)
+        if (it->first.is_string() && it->first.as_string() == key) return &it->second;
     return nullptr;
 }
 

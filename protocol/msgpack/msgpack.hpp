@@ -63,7 +63,8 @@ struct value {
     const std::string& as_string() const { return std::get<std::string>(v); }
     const array& as_array() const { return std::get<array>(v); }
     const map& as_map() const { return std::get<map>(v); }
-    // The value under a string key of a map; nullptr when absent or not a map.
+    // The value under a string key of a map (the last, with duplicates, as in
+    // JavaScript); nullptr when absent or not a map.
     const value* find(std::string_view key) const;
 
     friend bool operator==(const value&, const value&) = default;

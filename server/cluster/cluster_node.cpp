@@ -52,14 +52,14 @@ cluster_node::cluster_node(boost::asio::io_context& ioc, cluster_options options
         update_state();
     });
     sub_->on_message([this](std::string_view channel, std::string_view payload) {
-        std::shared_ptr<channel_sink> sink;
+        std::vector<std::shared_ptr<channel_sink>> sinks;
         {
             std::lock_guard lock(mu_);
             auto it = routes_.find(std::string(channel));
             if (it == routes_.end()) return;
-            sink = it->second.sink;
+            for (const auto& [sink, count] : it->second.sinks) sinks.push_back(sink);
         }
-        sink->deliver(channel, payload);
+        for (const auto& sink : sinks) sink->deliver(channel, payload);
     });
 }
 
@@ -76,18 +76,30 @@ void cluster_node::stop() {
     sub_->stop();
 }
 
-void cluster_node::subscribe(const std::string& channel, std::shared_ptr<channel_sink> sink) {
+void cluster_node::subscribe(const std::string& channel, const std::shared_ptr<channel_sink>& sink) {
     std::lock_guard lock(mu_);
-    auto& r = routes_[channel];
-    r.sink = std::move(sink);
-    if (r.count++ == 0) sub_->subscribe(channel);  // posted under the lock: Redis sees the calls' order
+    auto& sinks = routes_[channel].sinks;
+    if (sinks.empty()) sub_->subscribe(channel);  // posted under the lock: Redis sees the calls' order
+    for (auto& [s, count] : sinks) {
+        if (s == sink) {
+            ++count;
+            return;
+        }
+    }
+    sinks.emplace_back(sink, 1);
 }
 
-void cluster_node::unsubscribe(const std::string& channel) {
+void cluster_node::unsubscribe(const std::string& channel, const std::shared_ptr<channel_sink>& sink) {
     std::lock_guard lock(mu_);
     auto it = routes_.find(channel);
     if (it == routes_.end()) return;
-    if (--it->second.count == 0) {
+    auto& sinks = it->second.sinks;
+    for (auto s = sinks.begin(); s != sinks.end(); ++s) {
+        if (s->first != sink) continue;
+        if (--s->second == 0) sinks.erase(s);
+        break;
+    }
+    if (sinks.empty()) {
         routes_.erase(it);
         sub_->unsubscribe(channel);
     }
@@ -111,11 +123,14 @@ void cluster_node::on_redis_state(std::function<void(bool)> f) {
 }
 
 void cluster_node::update_state() {
+    // Under the lock: the two clients change on their own strands, and the
+    // handlers see the changes one at a time, in order.
+    std::lock_guard lock(state_mu_);
     const bool now_up = pub_up_ && sub_up_;
+    if (up_.exchange(now_up) == now_up) return;
     std::vector<std::function<void(bool)>> handlers;
     {
-        std::lock_guard lock(mu_);
-        if (up_.exchange(now_up) == now_up) return;
+        std::lock_guard routes(mu_);
         since_ = std::chrono::system_clock::now();
         handlers = state_handlers_;
     }

@@ -29,23 +29,37 @@ struct cluster_options {
 };
 
 // A subscribed channel's receiver. Its owner clears it (off()) before it goes:
-// a message being delivered finishes first, and none follows.
+// none is delivered after. pin keeps the owner alive while a message is
+// delivered (an adapter's namespace, say, which its last socket could release
+// meanwhile on another thread); the owner may then be destroyed when the pin
+// goes, outside the sink's lock.
 class channel_sink {
 public:
     using handler = std::function<void(std::string_view channel, std::string_view payload)>;
-    explicit channel_sink(handler h) : handler_(std::move(h)) {}
+    using pinner = std::function<std::shared_ptr<void>()>;
+    channel_sink(handler h, pinner p) : handler_(std::move(h)), pin_(std::move(p)) {}
     void deliver(std::string_view channel, std::string_view payload) {
-        std::lock_guard lock(mu_);
-        if (handler_) handler_(channel, payload);
+        std::shared_ptr<void> keep;
+        handler h;
+        {
+            std::lock_guard lock(mu_);
+            if (!handler_) return;
+            keep = pin_();
+            if (!keep) return;  // its owner is going
+            h = handler_;
+        }
+        h(channel, payload);
     }
     void off() {
         std::lock_guard lock(mu_);
         handler_ = nullptr;
+        pin_ = nullptr;
     }
 
 private:
     std::mutex mu_;
     handler handler_;
+    pinner pin_;
 };
 
 class cluster_node {
@@ -67,11 +81,12 @@ public:
     // Commands sent and not answered yet (the shutdown waits for them: a lease handed over, say).
     bool busy() const { return pub_->pending() > 0; }
 
-    // Routes a channel's messages to sink; subscriptions are counted, so two
-    // subscribe() of one channel need two unsubscribe(). Thread-safe; the
-    // calls reach Redis in the order they were made.
-    void subscribe(const std::string& channel, std::shared_ptr<channel_sink> sink);
-    void unsubscribe(const std::string& channel);
+    // Routes a channel's messages to sink; subscriptions are counted per sink,
+    // so two subscribe() need two unsubscribe(), and several sinks may share a
+    // channel (a room "x" of "/" and the namespace "/#x" have the same one).
+    // Thread-safe; the calls reach Redis in the order they were made.
+    void subscribe(const std::string& channel, const std::shared_ptr<channel_sink>& sink);
+    void unsubscribe(const std::string& channel, const std::shared_ptr<channel_sink>& sink);
 
     // Redis reachable (both connections ready), and since when it is in its current state.
     bool redis_up() const { return up_.load(); }
@@ -94,10 +109,10 @@ private:
     std::shared_ptr<redis::client> pub_;
     std::shared_ptr<redis::client> sub_;
     std::atomic<bool> pub_up_{false}, sub_up_{false}, up_{false};
+    std::mutex state_mu_;  // serialises update_state (taken before mu_)
     mutable std::mutex mu_;
     struct route {
-        std::shared_ptr<channel_sink> sink;
-        std::size_t count = 0;
+        std::vector<std::pair<std::shared_ptr<channel_sink>, std::size_t>> sinks;  // with their counts
     };
     std::unordered_map<std::string, route> routes_;  // under mu_
     std::chrono::system_clock::time_point since_;  // under mu_

@@ -106,7 +106,7 @@ void cluster_sequence::start() {
             if (!wake) return self->on_tick_message(p);
             if (self->on_wake_) self->on_wake_();
         });
-    });
+    }, [weak]() -> std::shared_ptr<void> { return weak.lock(); });
     node_.subscribe(tick_channel_, sink_);
     node_.subscribe(wake_channel_, sink_);
     // Redis back (after a restart that may have lost everything): report at once, and try for the lease.
@@ -126,35 +126,34 @@ void cluster_sequence::start() {
 }
 
 void cluster_sequence::stop() {
+    // Sent from here, not from the strand, so they are on the Redis client's
+    // books (pending()) before the shutdown checks whether it may exit.
+    const bool was = leading_.exchange(false);
+    settled_ = false;
+    // Our presence goes at once (a stopping node has no listeners), and the lease to the next leader.
+    node_.commands().send({"DEL", key("node:" + node_.uid())});
+    node_.commands().send({"SREM", key("nodes"), node_.uid()});
+    if (was) {
+        node_.commands().send({"EVAL", std::string(release_script), "1", key("leader"), token_, tick_channel_});
+        log::info("cluster: {} producer on node {} handed its lease over (stopping)", opts_.name, node_.uid());
+    }
     net::post(strand_, [self = shared_from_this()] {
-        if (self->stopped_) return;
         self->stopped_ = true;
         self->lease_timer_.cancel();
         self->presence_timer_.cancel();
         self->settle_timer_.cancel();
-        const bool was = self->leading_.exchange(false);
-        self->settled_ = false;
-        // Our presence goes at once (a stopping node has no listeners), and the lease to the next leader.
-        self->node_.commands().send({"DEL", self->key("node:" + self->node_.uid())});
-        self->node_.commands().send({"SREM", self->key("nodes"), self->node_.uid()});
-        if (was) {
-            self->node_.commands().send({"EVAL", std::string(release_script), "1", self->key("leader"), self->token_,
-                                         self->tick_channel_});
-            log::info("cluster: {} producer on node {} handed its lease over (stopping)", self->opts_.name,
-                      self->node_.uid());
-        }
     });
 }
 
-void cluster_sequence::set_listeners(long n) {
-    listeners_.store(n);
+void cluster_sequence::add_listeners(long delta) {
+    listeners_.fetch_add(delta);
     net::post(strand_, [self = shared_from_this()] { self->report(); });
 }
 
 // On the strand: "<listeners> <last seen>" with a time to live; a node's first listener also wakes the leader.
 void cluster_sequence::report() {
     if (stopped_) return;
-    const long n = listeners_.load();
+    const long n = std::max(0L, listeners_.load());
     const bool woke = n > 0 && reported_listeners_ <= 0;
     reported_listeners_ = n;
     const auto ttl = std::to_string((opts_.presence_every * 3).count());
@@ -215,8 +214,10 @@ void cluster_sequence::became_leader(bool counter_exists) {
         return;
     }
     // Redis lost its data (or this is the cluster's first start): the nodes report their last value on
-    // reconnection; give them a presence interval and a half so the next value follows the highest.
-    settle_timer_.expires_after(opts_.presence_every + opts_.presence_every / 2);
+    // reconnection, which may take them up to the reconnection backoff's cap; give them that and a presence
+    // interval (at least one and a half) so the next value follows the highest.
+    settle_timer_.expires_after(std::max(opts_.presence_every + opts_.presence_every / 2,
+                                         opts_.reconnect_max + opts_.presence_every));
     settle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec || !self->leading_) return;
         self->settled_ = true;
@@ -305,10 +306,9 @@ void cluster_sequence::on_tick_message(std::string_view payload) {
     const auto num = payload.substr(0, sp);
     if (std::from_chars(num.data(), num.data() + num.size(), value).ec != std::errc{}) return;
     const auto from = sp == std::string_view::npos ? std::string_view{} : payload.substr(sp + 1);
-    if (from == node_.uid()) return;  // our own: already delivered when the script said so
-    if (value <= last_.load()) return;
-    last_ = value;
-    if (on_value_) on_value_(value);
+    const bool mine = from == node_.uid();
+    if (value > last_.load()) last_ = value;
+    if (on_value_) on_value_(value, mine);
 }
 
 std::string cluster_sequence::status_json() const {

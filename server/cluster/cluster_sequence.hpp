@@ -15,9 +15,10 @@
 //   key with a time to live, on every change and every presence interval; a
 //   node that gets its first listener also publishes a wake-up.
 // - A Redis that lost its data: the nodes report their last value again as
-//   soon as it is back, and a leader that finds no counter waits one presence
-//   interval before its first publish, so the sequence continues after the
-//   highest value any node delivered.
+//   soon as they are connected again, and a leader that finds no counter waits
+//   for the reconnection backoff's cap plus a presence interval before its
+//   first publish, so the sequence continues after the highest value any node
+//   delivered.
 #pragma once
 
 #include "server/cluster/cluster_node.hpp"
@@ -38,6 +39,7 @@ struct sequence_options {
     std::string name = "integers";
     std::chrono::milliseconds lease{3000};
     std::chrono::milliseconds presence_every{1000};
+    std::chrono::milliseconds reconnect_max{5000};  // the Redis clients' backoff cap (how late a node may report)
 };
 
 class cluster_sequence : public std::enable_shared_from_this<cluster_sequence> {
@@ -59,14 +61,15 @@ public:
     // Gives the lease up (SIGTERM): a follower takes over at once.
     void stop();
 
-    // This node's listeners; thread-safe.
-    void set_listeners(long n);
+    // This node's listeners came (+n) or went (-n); thread-safe.
+    void add_listeners(long delta);
 
     // Leader only (others get not_leader): publishes value with messages, fenced. done runs on the sequence's strand.
     void publish(std::int64_t value, std::vector<message> messages, publish_done done);
 
-    // Every value published by any node, as it is seen (the leader's own too), on the strand.
-    void on_value(std::function<void(std::int64_t value)> f) { on_value_ = std::move(f); }
+    // Every value published, as the sequence's channel brings it, on the strand;
+    // mine: this node published it (its publish reply may have been lost).
+    void on_value(std::function<void(std::int64_t value, bool mine)> f) { on_value_ = std::move(f); }
     // Leadership gained (true) or lost (false), on the strand.
     void on_role(std::function<void(bool leading)> f) { on_role_ = std::move(f); }
     // Some node has listeners again (a hint for an idle leader), on the strand.
@@ -102,7 +105,7 @@ private:
     bool stopped_ = false;              // on the strand
     std::chrono::steady_clock::time_point lease_until_{};  // on the strand: the lease is ours until then
     std::uint64_t published_ = 0, refused_ = 0;
-    std::function<void(std::int64_t)> on_value_;
+    std::function<void(std::int64_t, bool)> on_value_;
     std::function<void(bool)> on_role_;
     std::function<void()> on_wake_;
     std::atomic<bool> leading_{false}, settled_{false};

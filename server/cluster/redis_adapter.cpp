@@ -74,12 +74,14 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
       local_(std::make_unique<sio_memory_adapter>(nsp)),
       requests_(std::make_shared<requests>()) {
     sink_ = std::make_shared<channel_sink>(
-        [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
+        [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); },
+        // The namespace (and so this adapter) lives while a message is delivered.
+        [&nsp]() -> std::shared_ptr<void> { return nsp.weak_from_this().lock(); });
     // A room's channel while the room has a member here (called under the local adapter's lock, in order).
     local_->observe_rooms([this](const std::string& room, bool exists) {
         const auto ch = cluster_wire::room_channel(node_.options().key, this->nsp().name(), room);
         if (exists) node_.subscribe(ch, sink_);
-        else node_.unsubscribe(ch);
+        else node_.unsubscribe(ch, sink_);
     });
     node_.subscribe(channel_, sink_);
     // Requests from the other nodes (and the emitter), answered on the requester's own response channel.
@@ -91,15 +93,15 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
 
 redis_pubsub_adapter::~redis_pubsub_adapter() {
     sink_->off();
-    node_.unsubscribe(channel_);
-    node_.unsubscribe(request_channel_);
-    node_.unsubscribe(response_channel_);
-    node_.unsubscribe(response_channel_ + node_.uid() + "#");
+    node_.unsubscribe(channel_, sink_);
+    node_.unsubscribe(request_channel_, sink_);
+    node_.unsubscribe(response_channel_, sink_);
+    node_.unsubscribe(response_channel_ + node_.uid() + "#", sink_);
     for (const auto& room : local_->rooms())
-        node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), room));
+        node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), room), sink_);
     std::lock_guard lock(mu_);
     for (const auto& sid : sid_channels_)
-        node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), sid));
+        node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), sid), sink_);
 }
 
 void redis_pubsub_adapter::add_socket(const socket_ptr& s) {
@@ -114,7 +116,7 @@ void redis_pubsub_adapter::remove_socket(sio_socket& s, bool keep_session) {
     std::lock_guard lock(mu_);
     if (local_->find(s.id())) return;  // another socket holds the id now (a restored session)
     if (sid_channels_.erase(s.id()))
-        node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), s.id()));
+        node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), s.id()), sink_);
 }
 
 void redis_pubsub_adapter::restore_session(const socket_ptr& s, const std::string& pid,

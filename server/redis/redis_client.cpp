@@ -28,6 +28,10 @@ void append_command(std::string& out, const command& c) {
 
 namespace {
 
+// What may wait for a slow Redis before new commands fail fast ("redis overloaded").
+constexpr std::size_t max_waiting_replies = 100000;
+constexpr std::size_t max_unsent_bytes = 64u << 20;
+
 reply convert(const redisReply* r) {
     reply out;
     switch (r->type) {
@@ -66,7 +70,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     tcp::resolver resolver;
     tcp::socket socket;
     std::unique_ptr<ssl::context> tls_ctx;
-    std::unique_ptr<ssl::stream<tcp::socket&>> tls;
+    // Shared with the completion handlers of its operations: a connection that is
+    // dropped while a TLS read is pending frees the stream only when that read has finished.
+    std::shared_ptr<ssl::stream<tcp::socket&>> tls;
     net::steady_timer timer;        // connect deadline, then the keep-alive / reply deadline check
     net::steady_timer retry_timer;  // the backoff
     std::unique_ptr<redisReader, reader_deleter> reader;
@@ -93,6 +99,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     bool started = false;
     std::atomic<bool> up{false};
     std::atomic<std::size_t> outstanding{0};  // waiting.size(), for pending()
+    std::atomic<std::size_t> queued{0};       // sent from another thread, not on the strand yet
     std::mt19937_64 rng;
 
     std::string who() const { return opts.name.empty() ? std::string("redis") : "redis " + opts.name; }
@@ -135,12 +142,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
                 return fail(fmt::format("TLS set-up failed ({}): {}", opts.tls_ca_file, e.what()));
             }
         }
-        tls = std::make_unique<ssl::stream<tcp::socket&>>(socket, *tls_ctx);
+        tls = std::make_shared<ssl::stream<tcp::socket&>>(socket, *tls_ctx);
         // SNI (SSL_set_tlsext_host_name is a macro with a C cast).
         SSL_ctrl(tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(opts.where.host.c_str()));
         tls->set_verify_callback(ssl::host_name_verification(opts.where.host));
-        tls->async_handshake(ssl::stream_base::client, [self = shared_from_this(), gen](error_code ec) {
+        tls->async_handshake(ssl::stream_base::client, [self = shared_from_this(), gen, keep = tls](error_code ec) {
             if (gen != self->generation) return;
             if (ec) return self->fail("TLS handshake failed: " + ec.message());
             self->handshake();
@@ -255,7 +262,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     void start_reading(std::uint64_t gen) {
         with_stream([&](auto& s) {
-            s.async_read_some(net::buffer(in), [self = shared_from_this(), gen](error_code ec, std::size_t n) {
+            s.async_read_some(net::buffer(in), [self = shared_from_this(), gen, keep = tls](error_code ec, std::size_t n) {
                 if (gen != self->generation) return;
                 if (ec) return self->fail(ec == net::error::eof ? std::string("closed by the server") : ec.message());
                 self->on_bytes(n, gen);
@@ -293,6 +300,11 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
                 }
                 return;  // subscribe / unsubscribe confirmations
             }
+            // PING with no subscription left is answered as on a command connection.
+            if (r.t == reply::type::status && r.str == "PONG") {
+                if (!pings.empty()) pings.pop_front();
+                return;
+            }
             if (r.is_error()) log::warn("{}: {}", who(), r.str);
             return;
         }
@@ -316,7 +328,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
         std::swap(out_busy, out_next);
         const auto gen = generation;
         with_stream([&](auto& s) {
-            net::async_write(s, net::buffer(out_busy), [self = shared_from_this(), gen](error_code ec, std::size_t) {
+            net::async_write(s, net::buffer(out_busy), [self = shared_from_this(), gen, keep = tls](error_code ec, std::size_t) {
                 if (gen != self->generation) return;
                 if (ec) return self->fail("write failed: " + ec.message());
                 self->writing = false;
@@ -385,9 +397,16 @@ void client::stop() {
 }
 
 void client::send(command c, reply_handler h) {
+    impl_->queued.fetch_add(1);
     net::post(impl_->strand, [p = impl_, c = std::move(c), h = std::move(h)]() mutable {
+        p->queued.fetch_sub(1);
         if (!p->ready || p->opts.subscriber) {
             if (h) h(reply::failure(p->opts.subscriber ? "a subscriber sends no commands" : "redis unavailable"));
+            return;
+        }
+        // A Redis that is slow but not yet declared dead must not make the node grow without bound.
+        if (p->waiting.size() >= max_waiting_replies || p->out_next.size() >= max_unsent_bytes) {
+            if (h) h(reply::failure("redis overloaded: too many commands waiting"));
             return;
         }
         p->send_now(c, std::move(h));
@@ -416,7 +435,7 @@ void client::psubscribe(std::string pattern) {
 }
 
 bool client::up() const { return impl_->up.load(); }
-std::size_t client::pending() const { return impl_->outstanding.load(); }
+std::size_t client::pending() const { return impl_->queued.load() + impl_->outstanding.load(); }
 const client_options& client::options() const { return impl_->opts; }
 
 }  // namespace beastio::redis

@@ -23,7 +23,7 @@ using server_side_handler = std::function<void(const std::string& event, json::a
 
 class sio_dynamic_namespace;
 
-class sio_namespace {
+class sio_namespace : public std::enable_shared_from_this<sio_namespace> {
 public:
     // factory makes this namespace's adapter (sio_memory_adapter when empty).
     sio_namespace(std::string name, const sio_limits& limits, const adapter_factory& factory = {});

@@ -160,4 +160,8 @@ TEST_CASE("msgpack: find() looks up string keys of a map", "[msgpack]") {
     CHECK(v->find("nsp")->as_string() == "/");
     CHECK(v->find("missing") == nullptr);
     CHECK(value(1).find("nsp") == nullptr);
+    // Duplicate keys: the last wins, as notepack and @msgpack/msgpack decode them into a JS object.
+    const value dup = beastio::msgpack::map{{"uid", "first"}, {"x", 1}, {"uid", "last"}};
+    REQUIRE(dup.find("uid"));
+    CHECK(dup.find("uid")->as_string() == "last");
 }
