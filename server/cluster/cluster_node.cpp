@@ -3,7 +3,6 @@
 #include "server/core/ids.hpp"
 #include "server/core/log.hpp"
 
-#include <fmt/chrono.h>
 
 namespace beastio::server {
 namespace {
@@ -19,11 +18,6 @@ std::string short_uid() {
     }
     while (out.size() < 6) out.push_back('0');
     return out;
-}
-
-std::string iso(std::chrono::system_clock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)), ms);
 }
 
 }  // namespace
@@ -141,7 +135,7 @@ void cluster_node::update_state() {
 
 std::string cluster_node::status_json() const {
     return fmt::format(R"("node":"{}","redis":"{}","redis_since":"{}","redis_url":"{}")", uid_,
-                       redis_up() ? "up" : "down", iso(redis_since()), opts_.url.redacted());
+                       redis_up() ? "up" : "down", log::utc_timestamp(redis_since()), opts_.url.redacted());
 }
 
 }  // namespace beastio::server

@@ -88,7 +88,7 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
     node_.subscribe(request_channel_, sink_);
     // Answers to our requests: Node nodes answer on the shared channel by default, beastio on ours.
     node_.subscribe(response_channel_, sink_);
-    node_.subscribe(response_channel_ + node_.uid() + "#", sink_);
+    node_.subscribe(response_channel_of(node_.uid()), sink_);
 }
 
 redis_pubsub_adapter::~redis_pubsub_adapter() {
@@ -96,7 +96,7 @@ redis_pubsub_adapter::~redis_pubsub_adapter() {
     node_.unsubscribe(channel_, sink_);
     node_.unsubscribe(request_channel_, sink_);
     node_.unsubscribe(response_channel_, sink_);
-    node_.unsubscribe(response_channel_ + node_.uid() + "#", sink_);
+    node_.unsubscribe(response_channel_of(node_.uid()), sink_);
     for (const auto& room : local_->rooms())
         node_.unsubscribe(cluster_wire::room_channel(node_.options().key, nsp().name(), room), sink_);
     std::lock_guard lock(mu_);
@@ -218,6 +218,11 @@ json::value strings_json(const std::vector<std::string>& v) {
     return json::value(std::move(a));
 }
 
+// A selection as requests carry it: {"rooms": [...], "except": [...]}.
+json::value selection_json(const broadcast_options& opts) {
+    return json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}};
+}
+
 enum request_type : long long {
     sockets_request = 0,
     all_rooms_request = 1,
@@ -233,14 +238,18 @@ enum request_type : long long {
 
 }  // namespace
 
-void redis_pubsub_adapter::respond(const std::string& requester, std::string payload) {
+std::string redis_pubsub_adapter::response_channel_of(const std::string& requester) const {
     // The requester's own channel: a Node node listens on it and on the shared one; the others are spared.
-    const auto channel = requester.empty() ? response_channel_ : response_channel_ + requester + "#";
-    node_.commands().send({"PUBLISH", channel, std::move(payload)});
+    return requester.empty() ? response_channel_ : response_channel_ + requester + "#";
 }
 
-void redis_pubsub_adapter::publish_request(const json::value& request) {
-    node_.commands().send({"PUBLISH", request_channel_, json::serialize(request)});
+void redis_pubsub_adapter::respond(const std::string& requester, std::string payload) {
+    node_.commands().send({"PUBLISH", response_channel_of(requester), std::move(payload)});
+}
+
+void redis_pubsub_adapter::publish_request(long long type, json::object members) {
+    members.insert(members.begin(), {{"uid", json::value(node_.uid())}, {"type", json::value(type)}});
+    node_.commands().send({"PUBLISH", request_channel_, json::serialize(json::value(std::move(members)))});
 }
 
 namespace {
@@ -334,9 +343,7 @@ void redis_pubsub_adapter::fetch_all_sockets(const broadcast_options& opts, fetc
     std::vector<remote_socket> mine;
     sio_adapter::fetch_all_sockets(opts, [&mine](std::vector<remote_socket> s) { mine = std::move(s); });
     if (opts.local) return done(std::move(mine));
-    ask(remote_fetch,
-        json::object{{"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}}},
-        std::move(done), {}, std::move(mine), {});
+    ask(remote_fetch, json::object{{"opts", selection_json(opts)}}, std::move(done), {}, std::move(mine), {});
 }
 
 void redis_pubsub_adapter::all_rooms(rooms_done done) {
@@ -346,9 +353,7 @@ void redis_pubsub_adapter::all_rooms(rooms_done done) {
 }
 
 void redis_pubsub_adapter::server_side_emit(const json::array& data) {
-    publish_request(json::object{{"uid", json::value(node_.uid())},
-                                 {"type", json::value(static_cast<long long>(server_side_emit_request))},
-                                 {"data", json::value(data)}});
+    publish_request(server_side_emit_request, {{"data", json::value(data)}});
 }
 
 void redis_pubsub_adapter::on_request(std::string_view payload) {
@@ -378,17 +383,17 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             return answer({{"sockets", strings_json(ids)}});
         }
         case all_rooms_request: {
-            auto names = local_->rooms();
-            for (const auto& s : local_->sockets({})) names.push_back(s->id());  // each socket's own room, as Node lists it
+            std::vector<std::string> names;
+            sio_adapter::all_rooms([&names](std::vector<std::string> r) { names = std::move(r); });  // this node's
             return answer({{"rooms", strings_json(names)}});
         }
         case remote_join:
         case remote_leave: {
             const bool join = *type == remote_join;
-            if (o) {
+            if (o) {  // this node's part of a selection verb (the base class acts locally)
                 const auto rooms = names_of(member(req, "rooms"));
-                for (const auto& s : local_->sockets(opts))
-                    for (const auto& r : rooms) join ? (void)s->join(r) : s->leave(r);
+                if (join) sio_adapter::add_sockets(opts, rooms);
+                else sio_adapter::del_sockets(opts, rooms);
                 return;
             }
             auto s = local_->find(string_of(member(req, "sid")));
@@ -401,10 +406,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
         case remote_disconnect: {
             const json::value* c = member(req, "close");
             const bool close = c && c->is_bool() && c->as_bool();
-            if (o) {
-                for (const auto& s : local_->sockets(opts)) s->disconnect(close);
-                return;
-            }
+            if (o) return sio_adapter::disconnect_sockets(opts, close);
             auto s = local_->find(string_of(member(req, "sid")));
             if (!s) return;
             s->disconnect(close);
@@ -412,14 +414,13 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
         }
         case remote_fetch: {
             json::array found;
-            for (const auto& s : local_->sockets(opts)) {
-                auto rooms = s->rooms();
-                rooms.insert(rooms.begin(), s->id());  // a Node socket lists its own room first
-                found.emplace_back(json::object{{"id", json::value(s->id())},
-                                                {"handshake", s->handshake().to_json(s->auth())},
-                                                {"rooms", strings_json(rooms)},
-                                                {"data", s->data()}});
-            }
+            sio_adapter::fetch_all_sockets(opts, [&found](std::vector<remote_socket> mine) {  // this node's
+                for (auto& r : mine)
+                    found.emplace_back(json::object{{"id", json::value(std::move(r.id))},
+                                                    {"handshake", std::move(r.handshake)},
+                                                    {"rooms", strings_json(r.rooms)},
+                                                    {"data", std::move(r.data)}});
+            });
             return answer({{"sockets", json::value(std::move(found))}});
         }
         case broadcast_with_ack: {
@@ -439,7 +440,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
                     {"clientCount", json::value(static_cast<unsigned long>(targets.size()))}});
             for (const auto& s : targets) {
                 s->emit_with_ack(event, args, timeout,
-                                 [node = &node_, channel = uid.empty() ? response_channel_ : response_channel_ + uid + "#", request_id](
+                                 [node = &node_, channel = response_channel_of(uid), request_id](
                                      const std::optional<ack_error>& err, json::array& got) {
                                      if (err) return;
                                      // The first argument of the client's ack, as the Node adapter sends it.
@@ -467,28 +468,19 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
 void redis_pubsub_adapter::add_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
     sio_adapter::add_sockets(opts, rooms);
     if (opts.local) return;
-    publish_request(json::object{{"uid", json::value(node_.uid())},
-                                 {"type", json::value(static_cast<long long>(remote_join))},
-                                 {"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}},
-                                 {"rooms", strings_json(rooms)}});
+    publish_request(remote_join, {{"opts", selection_json(opts)}, {"rooms", strings_json(rooms)}});
 }
 
 void redis_pubsub_adapter::del_sockets(const broadcast_options& opts, const std::vector<std::string>& rooms) {
     sio_adapter::del_sockets(opts, rooms);
     if (opts.local) return;
-    publish_request(json::object{{"uid", json::value(node_.uid())},
-                                 {"type", json::value(static_cast<long long>(remote_leave))},
-                                 {"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}},
-                                 {"rooms", strings_json(rooms)}});
+    publish_request(remote_leave, {{"opts", selection_json(opts)}, {"rooms", strings_json(rooms)}});
 }
 
 void redis_pubsub_adapter::disconnect_sockets(const broadcast_options& opts, bool close) {
     sio_adapter::disconnect_sockets(opts, close);
     if (opts.local) return;
-    publish_request(json::object{{"uid", json::value(node_.uid())},
-                                 {"type", json::value(static_cast<long long>(remote_disconnect))},
-                                 {"opts", json::object{{"rooms", strings_json(opts.rooms)}, {"except", strings_json(opts.except)}}},
-                                 {"close", json::value(close)}});
+    publish_request(remote_disconnect, {{"opts", selection_json(opts)}, {"close", json::value(close)}});
 }
 
 void redis_pubsub_adapter::on_broadcast(std::string_view payload) {

@@ -74,8 +74,10 @@ private:
     void on_broadcast(std::string_view payload);
     // Another node's request (@socket.io/redis-adapter's request types), answered as a Node node does.
     void on_request(std::string_view payload);
+    std::string response_channel_of(const std::string& requester) const;
     void respond(const std::string& requester, std::string payload);
-    void publish_request(const json::value& request);
+    // {uid, type, ...members} on the request channel.
+    void publish_request(long long type, json::object members);
     // An answer to one of our requests.
     void on_response(std::string_view payload);
     // Our requests waiting for the other nodes' answers, shared with their

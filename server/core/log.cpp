@@ -34,6 +34,16 @@ std::string_view to_string(level l) {
     return "info";
 }
 
+std::string utc_timestamp(std::chrono::system_clock::time_point t) {
+    using namespace std::chrono;
+    const auto secs = system_clock::to_time_t(t);
+    const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
 void write(level l, std::string_view raw) {
     using namespace std::chrono;
     // Peer-controlled text (paths, namespaces) can carry control characters:
@@ -44,14 +54,7 @@ void write(level l, std::string_view raw) {
         if (c < 0x20 || c == 0x7f) message += fmt::format("\\x{:02x}", c);
         else message += static_cast<char>(c);
     }
-    const auto now = system_clock::now();
-    const auto secs = system_clock::to_time_t(now);
-    const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::string line = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {:<5} {}\n", tm.tm_year + 1900,
-                                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, to_string(l),
-                                   message);
+    std::string line = fmt::format("{} {:<5} {}\n", utc_timestamp(system_clock::now()), to_string(l), message);
     // One write(2) per line: lines from different threads never interleave.
     const char* p = line.data();
     std::size_t left = line.size();

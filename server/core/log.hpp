@@ -22,6 +22,9 @@ std::string_view to_string(level l);
 
 void write(level l, std::string_view message);
 
+// A time as the log lines write it, UTC to the millisecond: "2026-11-22T03:58:15.123Z".
+std::string utc_timestamp(std::chrono::system_clock::time_point t);
+
 template <class... Args>
 void emit(level l, fmt::format_string<Args...> f, Args&&... args) {
     if (l < current_level()) return;

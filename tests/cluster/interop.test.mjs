@@ -26,6 +26,15 @@ async function nodeNode(t, redis) {
   return srv;
 }
 
+// @socket.io/redis-emitter on its own node-redis client, as a CMS backend would use it.
+async function emitterOn(t, redis) {
+  const client = createClient({ url: redis.url });
+  client.on('error', () => {});  // Redis goes first at teardown
+  await client.connect();
+  t.after(() => client.disconnect().catch(() => {}));
+  return new Emitter(client);
+}
+
 const opts = { transports: ['websocket'], reconnection: false, forceNew: true };
 const connect = (url) => {
   const s = io(url, opts);
@@ -92,11 +101,7 @@ test('@socket.io/redis-emitter reaches beastio clients: everyone, a room, except
   t.after(() => redis.cleanup());
   const beastio = await startNode(redis, { '--app': 'echo' });
   t.after(() => beastio.kill());
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});  // Redis goes first at teardown
-  await client.connect();
-  t.after(() => client.disconnect().catch(() => {}));
-  const emitter = new Emitter(client);
+  const emitter = await emitterOn(t, redis);
   const [a, b] = await Promise.all([connect(beastio.httpUrl), connect(beastio.httpUrl)]);
   t.after(() => [a, b].forEach((s) => s.close()));
   assert.equal(await a.emitWithAck('join', 'vip'), true);
@@ -163,11 +168,7 @@ test('@socket.io/redis-emitter\'s socketsJoin and disconnectSockets reach beasti
   t.after(() => redis.cleanup());
   const beastio = await startNode(redis, { '--app': 'echo' });
   t.after(() => beastio.kill());
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});  // Redis goes first at teardown
-  await client.connect();
-  t.after(() => client.disconnect().catch(() => {}));
-  const emitter = new Emitter(client);
+  const emitter = await emitterOn(t, redis);
   const a = await connect(beastio.httpUrl);
   t.after(() => a.close());
   assert.equal(await a.emitWithAck('join', 'vip'), true);
