@@ -2,6 +2,8 @@
 
 #include "server/cluster/cluster_node.hpp"
 #include "server/cluster/redis_adapter.hpp"
+#include "server/cluster/stream_reader.hpp"
+#include "server/cluster/streams_adapter.hpp"
 #include "server/core/io_loop.hpp"
 #include "server/core/log.hpp"
 #include "server/core/net.hpp"
@@ -212,15 +214,31 @@ server_process::server_process(const config& cfg) : impl_(std::make_unique<impl>
         co.connect_timeout = co.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
         co.reconnect_max = std::chrono::milliseconds(cfg.redis_reconnect_max_ms);
         co.tls_ca_file = cfg.redis_ca_file;
+        co.streams = cfg.redis_adapter == "streams";
+        co.stream = cfg.redis_key;
+        co.stream_maxlen = static_cast<std::size_t>(cfg.redis_stream_maxlen);
         impl_->cluster = std::make_unique<cluster_node>(impl_->ioc, std::move(co));
         cluster_node* node = impl_->cluster.get();
-        ctx.io.set_adapter_factory(
-            [node](sio_namespace& nsp) -> std::unique_ptr<sio_adapter> { return std::make_unique<redis_pubsub_adapter>(nsp, *node); });
-        ctx.status_parts.push_back([node] { return "\"adapter\":\"pubsub\"," + node->status_json(); });
+        if (node->options().streams) {
+            ctx.io.set_adapter_factory([node](sio_namespace& nsp) -> std::unique_ptr<sio_adapter> {
+                return std::make_unique<redis_streams_adapter>(nsp, *node);
+            });
+            ctx.status_parts.push_back([node] {
+                const auto& r = node->stream();
+                return fmt::format(R"("adapter":"streams","stream":{{"position":"{}","read":{}}},)", r.position().str(),
+                                   r.read()) +
+                       node->status_json();
+            });
+        } else {
+            ctx.io.set_adapter_factory([node](sio_namespace& nsp) -> std::unique_ptr<sio_adapter> {
+                return std::make_unique<redis_pubsub_adapter>(nsp, *node);
+            });
+            ctx.status_parts.push_back([node] { return "\"adapter\":\"pubsub\"," + node->status_json(); });
+            if (cfg.recovery_window_ms > 0)
+                log::warn("--recovery-window-ms with --redis-adapter pubsub: a session is kept by the node it was on "
+                          "and recovers only when the client comes back to that node (streams recovers on any node)");
+        }
         ctx.busy = [node] { return node->busy(); };
-        if (cfg.recovery_window_ms > 0)
-            log::warn("--recovery-window-ms with --redis-adapter pubsub: a session is kept by the node it was on "
-                      "and recovers only when the client comes back to that node");
     }
 }
 

@@ -5,7 +5,7 @@
 
 #include "protocol/socketio/broadcast.hpp"
 #include "server/cluster/cluster_sequence.hpp"
-#include "server/cluster/redis_adapter.hpp"
+#include "server/cluster/cluster_adapter.hpp"
 #include "server/core/log.hpp"
 #include "server/core/net.hpp"
 
@@ -143,15 +143,17 @@ broadcast_packet integer_packet(std::int64_t n) {
 // With --redis: the same service for the whole cluster. The node holding the
 // lease (cluster_sequence) ticks; each integer is published by the fenced
 // script (the counter, the value on the sequence's channel, the Socket.IO
-// broadcast in @socket.io/redis-adapter's format) and, once Redis says it went
-// out, delivered to this node's clients. Every other node delivers it when
-// the broadcast arrives: its Socket.IO clients through the adapter, its plain
+// broadcast in the adapter's format: a PUBLISH, or an XADD to the stream)
+// and, once Redis says it went out, delivered to this node's clients as the
+// adapter delivers its own broadcasts (at once with pubsub, in the stream's
+// order with streams). Every other node delivers it when the broadcast
+// arrives: its Socket.IO clients through the adapter, its plain
 // clients from the sequence's channel. While Redis is away nothing is
 // published, so no node can go its own way: the integers pause, and resume
 // after the last one.
 class cluster_producer final : public std::enable_shared_from_this<cluster_producer> {
 public:
-    cluster_producer(net::io_context& ioc, redis_pubsub_adapter& adapter, std::shared_ptr<resumable_hub> plain,
+    cluster_producer(net::io_context& ioc, cluster_adapter& adapter, std::shared_ptr<resumable_hub> plain,
                      std::shared_ptr<cluster_sequence> seq, std::chrono::milliseconds period)
         : adapter_(adapter), plain_(std::move(plain)), seq_(std::move(seq)), strand_(net::make_strand(ioc)),
           timer_(strand_), period_(period) {}
@@ -261,7 +263,7 @@ private:
     void deliver(std::int64_t n) {
         if (n <= delivered_) return;
         delivered_ = n;
-        adapter_.deliver_local(integer_packet(n), {});
+        adapter_.published(integer_packet(n), {});
         plain_->publish(n, make_frame(std::to_string(n)));
     }
 
@@ -275,7 +277,7 @@ private:
         plain_->publish(n, make_frame(std::to_string(n)));
     }
 
-    redis_pubsub_adapter& adapter_;
+    cluster_adapter& adapter_;
     const std::shared_ptr<resumable_hub> plain_;
     const std::shared_ptr<cluster_sequence> seq_;
     net::strand<net::io_context::executor_type> strand_;
@@ -315,8 +317,8 @@ void install_integers(server::server_process& srv) {
     srv.set_plain_endpoint(plain);
     srv.set_name("integers");
     if (auto* node = srv.cluster()) {
-        auto* adapter = dynamic_cast<redis_pubsub_adapter*>(&root.adapter());
-        if (!adapter) throw std::runtime_error("the integers service with --redis needs the Redis adapter on \"/\"");
+        auto* adapter = dynamic_cast<cluster_adapter*>(&root.adapter());
+        if (!adapter) throw std::runtime_error("the integers service with --redis needs a Redis adapter on \"/\"");
         sequence_options so;
         so.name = "integers";
         so.lease = std::chrono::milliseconds(srv.cfg().cluster_lease_ms);

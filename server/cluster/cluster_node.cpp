@@ -1,7 +1,11 @@
 #include "server/cluster/cluster_node.hpp"
 
+#include "server/cluster/stream_reader.hpp"
+
 #include "server/core/ids.hpp"
 #include "server/core/log.hpp"
+
+#include <stdexcept>
 
 
 namespace beastio::server {
@@ -37,6 +41,7 @@ cluster_node::cluster_node(boost::asio::io_context& ioc, cluster_options options
     };
     pub_ = make(false);
     sub_ = make(true);
+    if (opts_.streams) reader_ = std::make_unique<stream_reader>(ioc, opts_, uid_);
     pub_->on_state([this](bool up, const std::string&) {
         pub_up_ = up;
         update_state();
@@ -63,11 +68,18 @@ void cluster_node::start() {
     log::info("cluster: node {} joining through {}", uid_, opts_.url.redacted());
     pub_->start();
     sub_->start();
+    if (reader_) reader_->start();
 }
 
 void cluster_node::stop() {
     pub_->stop();
     sub_->stop();
+    if (reader_) reader_->stop();
+}
+
+stream_reader& cluster_node::stream() {
+    if (!reader_) throw std::logic_error("cluster_node::stream() without options().streams");
+    return *reader_;
 }
 
 void cluster_node::subscribe(const std::string& channel, const std::shared_ptr<channel_sink>& sink) {

@@ -26,7 +26,12 @@ struct cluster_options {
     std::chrono::milliseconds command_timeout{5000};
     std::chrono::milliseconds reconnect_max{5000};
     std::string tls_ca_file;
+    bool streams = false;               // --redis-adapter streams: a stream reader, on a connection of its own
+    std::string stream = "socket.io";   // the stream's name (the Node adapter's streamName)
+    std::size_t stream_maxlen = 10000;  // MAXLEN ~ of every XADD
 };
+
+class stream_reader;
 
 // A subscribed channel's receiver. Its owner clears it (off()) before it goes:
 // none is delivered after. pin keeps the owner alive while a message is
@@ -78,6 +83,8 @@ public:
 
     // The command connection (PUBLISH, scripts, keys); thread-safe.
     redis::client& commands() { return *pub_; }
+    // The stream's reader (options().streams only).
+    stream_reader& stream();
     // Commands sent and not answered yet (the shutdown waits for them: a lease handed over, say).
     bool busy() const { return pub_->pending() > 0; }
 
@@ -108,6 +115,7 @@ private:
     std::string uid_;
     std::shared_ptr<redis::client> pub_;
     std::shared_ptr<redis::client> sub_;
+    std::unique_ptr<stream_reader> reader_;
     std::atomic<bool> pub_up_{false}, sub_up_{false}, up_{false};
     std::mutex state_mu_;  // serialises update_state (taken before mu_)
     mutable std::mutex mu_;

@@ -40,7 +40,8 @@ end
 return 0
 )lua";
 
-// KEYS: lease, counter, node set. ARGV: token, value, node key prefix, tick channel, uid, then channel/payload pairs.
+// KEYS: lease, counter, node set. ARGV: token, value, node key prefix, tick channel, uid, then commands, each
+// as its argument count and its arguments (the broadcast's PUBLISH or XADD).
 // {1, value} published; {0, 0} not the leader; {2, known} behind; {3, known} nobody listens.
 constexpr std::string_view publish_script = R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0, 0} end
@@ -63,7 +64,12 @@ if value <= known then return {2, known} end
 if listeners == 0 then return {3, known} end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[4], ARGV[2] .. ' ' .. ARGV[5])
-for i = 6, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end
+local i = 6
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
 return {1, value}
 )lua";
 
@@ -266,9 +272,9 @@ void cluster_sequence::publish(std::int64_t value, std::vector<message> messages
         redis::command c{"EVAL", std::string(publish_script), "3", self->key("leader"), self->key("counter"),
                          self->key("nodes"), self->token_, std::to_string(value), self->key("node:"),
                          self->tick_channel_, self->node_.uid()};
-        for (auto& [channel, payload] : messages) {
-            c.push_back(std::move(channel));
-            c.push_back(std::move(payload));
+        for (auto& m : messages) {
+            c.push_back(std::to_string(m.size()));
+            for (auto& arg : m) c.push_back(std::move(arg));
         }
         self->node_.commands().send(std::move(c), [self, value, done = std::move(done)](const redis::reply& r) mutable {
             net::post(self->strand_, [self, value, r, done = std::move(done)] {

@@ -52,7 +52,7 @@ public:
         failed,      // Redis did not answer: nothing is known to have been published
     };
     using publish_done = std::function<void(outcome, std::int64_t last)>;
-    using message = std::pair<std::string, std::string>;  // channel, payload
+    using message = redis::command;  // run by the script with the value: a PUBLISH, an XADD
 
     cluster_sequence(boost::asio::io_context& ioc, cluster_node& node, sequence_options options);
     ~cluster_sequence();

@@ -66,7 +66,7 @@ struct redis_pubsub_adapter::requests {
 };
 
 redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& node)
-    : sio_adapter(nsp),
+    : cluster_adapter(nsp),
       node_(node),
       channel_(cluster_wire::broadcast_channel(node.options().key, nsp.name())),
       request_channel_(fmt::format("{}-request#{}#", node.options().key, nsp.name())),
@@ -142,8 +142,7 @@ std::vector<std::string> redis_pubsub_adapter::socket_rooms(const std::string& s
     return local_->socket_rooms(sid);
 }
 
-std::pair<std::string, std::string> redis_pubsub_adapter::publication(const json::value& data,
-                                                                      const broadcast_options& opts) const {
+redis::command redis_pubsub_adapter::publication(const json::value& data, const broadcast_options& opts) const {
     cluster_wire::broadcast_message m;
     m.uid = node_.uid();
     m.nsp = nsp().name();
@@ -155,7 +154,7 @@ std::pair<std::string, std::string> redis_pubsub_adapter::publication(const json
     auto channel = opts.rooms.size() == 1
                        ? cluster_wire::room_channel(node_.options().key, nsp().name(), opts.rooms.front())
                        : channel_;
-    return {std::move(channel), cluster_wire::encode_broadcast(m)};
+    return {"PUBLISH", std::move(channel), cluster_wire::encode_broadcast(m)};
 }
 
 broadcast_result redis_pubsub_adapter::broadcast(const broadcast_packet& packet, const broadcast_options& opts) {
@@ -166,18 +165,17 @@ broadcast_result redis_pubsub_adapter::broadcast(const broadcast_packet& packet,
         log::debug("cluster: a broadcast on {} that is no event stays on this node", nsp().name());
         return result;
     }
-    auto [channel, message] = publication(*data, opts);
     ++published_;
-    node_.commands().send({"PUBLISH", std::move(channel), std::move(message)}, [](const redis::reply& r) {
+    node_.commands().send(publication(*data, opts), [](const redis::reply& r) {
         if (r.is_error()) log::debug("cluster: a broadcast did not reach the other nodes: {}", r.str);
     });
     return result;
 }
 
-broadcast_result redis_pubsub_adapter::deliver_local(const broadcast_packet& packet, const broadcast_options& opts) {
+void redis_pubsub_adapter::published(const broadcast_packet& packet, const broadcast_options& opts) {
     broadcast_options local = opts;
     local.local = true;
-    return local_->broadcast(packet, local);
+    local_->broadcast(packet, local);
 }
 
 void redis_pubsub_adapter::on_message(std::string_view channel, std::string_view payload) {

@@ -13,8 +13,8 @@
 // once and shared by every local recipient.
 #pragma once
 
+#include "server/cluster/cluster_adapter.hpp"
 #include "server/cluster/cluster_node.hpp"
-#include "server/socketio/sio_adapter.hpp"
 
 #include <memory>
 #include <mutex>
@@ -24,7 +24,7 @@
 
 namespace beastio::server {
 
-class redis_pubsub_adapter final : public sio_adapter {
+class redis_pubsub_adapter final : public cluster_adapter {
 public:
     redis_pubsub_adapter(sio_namespace& nsp, cluster_node& node);
     ~redis_pubsub_adapter() override;
@@ -58,12 +58,9 @@ public:
     void restore_session(const socket_ptr& s, const std::string& pid, const std::optional<std::string>& offset,
                          restore_done done) override;
 
-    // The message and channel a broadcast of data (["event", args...]) is
-    // published with, for a publisher that sends it itself (a fenced script).
-    std::pair<std::string, std::string> publication(const json::value& data, const broadcast_options& opts) const;
-    // Delivers a packet to the selected sockets of this node only (what a
-    // publisher that sent the publication itself does once it went out).
-    broadcast_result deliver_local(const broadcast_packet& packet, const broadcast_options& opts);
+    // PUBLISH on the broadcast's channel; once it went out, this node's sockets get it at once.
+    redis::command publication(const json::value& data, const broadcast_options& opts) const override;
+    void published(const broadcast_packet& packet, const broadcast_options& opts) override;
 
     // Counters for /status and the tests.
     std::uint64_t published() const { return published_.load(); }

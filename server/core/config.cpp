@@ -172,15 +172,23 @@ const std::vector<flag_spec>& flags() {
              c.redis = std::move(*u);
              return {};
          }},
-        {"--redis-adapter", "pubsub",
-         "how nodes talk: pubsub, @socket.io/redis-adapter's protocol\n"
-         "(default pubsub)",
-         [](config&, std::string_view flag, std::string_view v) -> std::string {
-             if (v == "pubsub") return {};
-             return fmt::format("invalid value '{}' for {}: expected pubsub", v, flag);
+        {"--redis-adapter", "NAME",
+         "how nodes talk: streams, @socket.io/redis-streams-adapter's\n"
+         "protocol (sessions recover on any node), or pubsub,\n"
+         "@socket.io/redis-adapter's (and the emitter's) (default streams)",
+         [](config& c, std::string_view flag, std::string_view v) -> std::string {
+             if (v == "pubsub" || v == "streams") {
+                 c.redis_adapter = std::string(v);
+                 return {};
+             }
+             return fmt::format("invalid value '{}' for {}: expected streams or pubsub", v, flag);
          }},
-        {"--redis-key", "KEY", "prefix of the Redis channels, as the Node adapter's\n"
-         "key option (default socket.io)",
+        {"--redis-stream-maxlen", "N",
+         "streams: entries the stream keeps (MAXLEN ~); a client that\n"
+         "missed more than this does not recover (default 10000)",
+         uint_flag(&config::redis_stream_maxlen, 100, 100000000, "entries")},
+        {"--redis-key", "KEY", "prefix of the Redis channels and the stream's name,\n"
+         "as the Node adapters' key option (default socket.io)",
          [](config& c, std::string_view flag, std::string_view v) -> std::string {
              if (v.empty() || v.find_first_of("# *?[]") != std::string_view::npos)
                  return fmt::format("invalid value '{}' for {}: expected a name without # * ? [ ] or spaces", v, flag);

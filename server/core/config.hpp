@@ -54,7 +54,9 @@ struct config {
 
     // ---- several nodes on Redis (docs/scaling.md): off without --redis ----
     std::optional<redis::url> redis;
-    std::string redis_key = "socket.io";         // channel prefix, as @socket.io/redis-adapter's `key`
+    std::string redis_adapter = "streams";       // streams (@socket.io/redis-streams-adapter) or pubsub (@socket.io/redis-adapter)
+    std::string redis_key = "socket.io";         // channel prefix (and the stream's name), as the Node adapters' key
+    std::uint64_t redis_stream_maxlen = 10000;   // streams: entries the stream keeps (MAXLEN ~), so the replay's reach
     std::uint64_t redis_timeout_ms = 5000;       // connect, and a reply: slower means the connection is dead
     std::uint64_t redis_reconnect_max_ms = 5000;  // reconnection backoff cap
     std::string redis_ca_file;                   // rediss://: the CA to trust instead of the system's

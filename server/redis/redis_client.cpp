@@ -315,9 +315,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
         if (w.handler) w.handler(r);
     }
 
-    void send_now(const command& c, reply_handler h = {}) {
+    void send_now(const command& c, reply_handler h = {}, std::chrono::milliseconds allowance = {}) {
         append_command(out_next, c);
-        if (!opts.subscriber) waiting.push_back({std::move(h), clock::now()});
+        // The deadline check measures from `sent`: a reply allowed longer is counted from later.
+        if (!opts.subscriber) waiting.push_back({std::move(h), clock::now() + allowance});
         outstanding = waiting.size();
         flush();
     }
@@ -396,9 +397,9 @@ void client::stop() {
     net::post(impl_->strand, [p = impl_] { p->stop_now(); });
 }
 
-void client::send(command c, reply_handler h) {
+void client::send(command c, reply_handler h, std::chrono::milliseconds allowance) {
     impl_->queued.fetch_add(1);
-    net::post(impl_->strand, [p = impl_, c = std::move(c), h = std::move(h)]() mutable {
+    net::post(impl_->strand, [p = impl_, c = std::move(c), h = std::move(h), allowance]() mutable {
         p->queued.fetch_sub(1);
         if (!p->ready || p->opts.subscriber) {
             if (h) h(reply::failure(p->opts.subscriber ? "a subscriber sends no commands" : "redis unavailable"));
@@ -409,7 +410,7 @@ void client::send(command c, reply_handler h) {
             if (h) h(reply::failure("redis overloaded: too many commands waiting"));
             return;
         }
-        p->send_now(c, std::move(h));
+        p->send_now(c, std::move(h), allowance);
     });
 }
 

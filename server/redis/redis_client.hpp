@@ -93,7 +93,9 @@ public:
     void stop();
 
     // A command client's command; h (optional) gets the reply or an error.
-    void send(command c, reply_handler h = {});
+    // allowance: how much longer than command_timeout this reply may take (a
+    // blocking read such as XREAD BLOCK).
+    void send(command c, reply_handler h = {}, std::chrono::milliseconds allowance = {});
     // A subscriber's channels (exact names) and patterns; kept across reconnections.
     void subscribe(std::string channel);
     void unsubscribe(std::string channel);

@@ -147,9 +147,9 @@ struct sio_memory_adapter::recovery {
     std::unordered_map<const sio_socket*, takeover> ready;  // under mu_
 };
 
-sio_memory_adapter::sio_memory_adapter(sio_namespace& nsp) : sio_adapter(nsp) {
+sio_memory_adapter::sio_memory_adapter(sio_namespace& nsp, bool with_recovery) : sio_adapter(nsp) {
     const auto& r = nsp.limits().recovery;
-    if (r.log.window.count() > 0) rec_ = std::make_unique<recovery>(r);
+    if (with_recovery && r.log.window.count() > 0) rec_ = std::make_unique<recovery>(r);
 }
 
 sio_memory_adapter::~sio_memory_adapter() = default;

@@ -195,7 +195,9 @@ using adapter_factory = std::function<std::unique_ptr<sio_adapter>(sio_namespace
 // recovery log and the sessions of sockets that went away.
 class sio_memory_adapter final : public sio_adapter {
 public:
-    explicit sio_memory_adapter(sio_namespace& nsp);
+    // with_recovery: keep the log and sessions when the namespace's limits turn
+    // recovery on (false: an adapter of several nodes that recovers itself).
+    explicit sio_memory_adapter(sio_namespace& nsp, bool with_recovery = true);
     ~sio_memory_adapter() override;
 
     void add_socket(const socket_ptr& s) override;

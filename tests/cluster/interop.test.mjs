@@ -35,6 +35,9 @@ async function emitterOn(t, redis) {
   return new Emitter(client);
 }
 
+// @socket.io/redis-adapter's protocol, which the Node node and the emitter speak (streams.test.mjs: the other one).
+const pubsub = { '--redis-adapter': 'pubsub' };
+
 const opts = { transports: ['websocket'], reconnection: false, forceNew: true };
 const connect = (url) => {
   const s = io(url, opts);
@@ -55,7 +58,7 @@ async function sendUntil(send, arrived, what) {
 test('a Node socket.io node in the cluster: its clients get the same gap-free integers as beastio\'s', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const nodes = [await startNode(redis), await startNode(redis)];
+  const nodes = [await startNode(redis, pubsub), await startNode(redis, pubsub)];
   t.after(() => Promise.all(nodes.map((n) => n.kill())));
   const node = await nodeNode(t, redis);
   await leaderOf(nodes);
@@ -74,7 +77,7 @@ test('a Node socket.io node in the cluster: its clients get the same gap-free in
 test('rooms across beastio and Node nodes, both ways, binary included', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const beastio = await startNode(redis, { '--app': 'echo' });
+  const beastio = await startNode(redis, { ...pubsub, '--app': 'echo' });
   t.after(() => beastio.kill());
   const node = await nodeNode(t, redis);
   const [b, n, outsider] = await Promise.all([connect(beastio.httpUrl), connect(node.httpUrl), connect(beastio.httpUrl)]);
@@ -99,7 +102,7 @@ test('rooms across beastio and Node nodes, both ways, binary included', async (t
 test('@socket.io/redis-emitter reaches beastio clients: everyone, a room, except a room', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const beastio = await startNode(redis, { '--app': 'echo' });
+  const beastio = await startNode(redis, { ...pubsub, '--app': 'echo' });
   t.after(() => beastio.kill());
   const emitter = await emitterOn(t, redis);
   const [a, b] = await Promise.all([connect(beastio.httpUrl), connect(beastio.httpUrl)]);
@@ -130,7 +133,7 @@ test('@socket.io/redis-emitter reaches beastio clients: everyone, a room, except
 test('the request half of the protocol: a Node node fetches, lists rooms, joins and asks beastio\'s sockets', { timeout: 60000 }, async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const beastio = await startNode(redis, { '--app': 'echo' });
+  const beastio = await startNode(redis, { ...pubsub, '--app': 'echo' });
   t.after(() => beastio.kill());
   const node = await nodeNode(t, redis);
   const [b, n] = await Promise.all([connect(beastio.httpUrl), connect(node.httpUrl)]);
@@ -166,7 +169,7 @@ test('the request half of the protocol: a Node node fetches, lists rooms, joins 
 test('@socket.io/redis-emitter\'s socketsJoin and disconnectSockets reach beastio\'s sockets', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const beastio = await startNode(redis, { '--app': 'echo' });
+  const beastio = await startNode(redis, { ...pubsub, '--app': 'echo' });
   t.after(() => beastio.kill());
   const emitter = await emitterOn(t, redis);
   const a = await connect(beastio.httpUrl);
@@ -183,7 +186,7 @@ test('@socket.io/redis-emitter\'s socketsJoin and disconnectSockets reach beasti
 test('from beastio to the whole cluster: fetch sockets, all rooms and server-side events, with a Node node', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const beastio = await startNode(redis, { '--app': 'echo' });
+  const beastio = await startNode(redis, { ...pubsub, '--app': 'echo' });
   t.after(() => beastio.kill());
   const node = await nodeNode(t, redis);
   const [b, n] = await Promise.all([connect(`${beastio.httpUrl}/api`), connect(`${node.httpUrl}/api`)]);

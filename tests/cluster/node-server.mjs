@@ -1,7 +1,8 @@
-// A Node socket.io 4.8 node with @socket.io/redis-adapter 8 (the versions
-// pinned in clients/package-lock.json), websocket-only, for the interop tests:
-// it joins the same cluster as the beastio nodes.
-//   node node-server.mjs --port N --redis redis://127.0.0.1:P
+// A Node socket.io 4.8 node with @socket.io/redis-adapter 8, or with
+// @socket.io/redis-streams-adapter 0.3 (the versions pinned in
+// clients/package-lock.json), websocket-only, for the interop tests: it joins
+// the same cluster as the beastio nodes.
+//   node node-server.mjs --port N --redis redis://127.0.0.1:P [--adapter streams] [--recovery-window-ms MS]
 // Handlers (the same names as beastio's echo service): join(room) acks true,
 // to-room(room, ...args) sends room-message(...args) to the room and acks,
 // shout(...args) emits "shout" to every socket of the cluster and acks;
@@ -14,6 +15,7 @@ import http from 'node:http';
 const require = createRequire(new URL('../../clients/package.json', import.meta.url));
 const { Server } = require('socket.io');
 const { createAdapter } = require('@socket.io/redis-adapter');
+const streams = require('@socket.io/redis-streams-adapter');
 const { createClient } = require('redis');
 
 const arg = (name) => {
@@ -22,6 +24,8 @@ const arg = (name) => {
 };
 const port = Number(arg('--port'));
 const url = arg('--redis');
+const adapterName = arg('--adapter') ?? 'pubsub';
+const window = Number(arg('--recovery-window-ms') ?? 0);
 
 const pub = createClient({ url });
 const sub = pub.duplicate();
@@ -30,7 +34,11 @@ sub.on('error', (e) => console.error(`redis sub: ${e.message}`));
 await Promise.all([pub.connect(), sub.connect()]);
 
 const server = http.createServer();
-const io = new Server(server, { transports: ['websocket'], adapter: createAdapter(pub, sub) });
+const io = new Server(server, {
+  transports: ['websocket'],
+  adapter: adapterName === 'streams' ? streams.createAdapter(pub) : createAdapter(pub, sub),
+  ...(window > 0 ? { connectionStateRecovery: { maxDisconnectionDuration: window } } : {}),
+});
 io.on('connection', (socket) => {
   socket.on('join', (room, ack) => { socket.join(room); ack?.(true); });
   socket.on('to-room', (room, ...rest) => {

@@ -3,12 +3,15 @@
 // connection (the client sees its TCP connection die, the server a reset),
 // halfOpen() drops the client side only and leaves the server side open and
 // silent (the server does not notice until its heartbeat gives up).
+// retarget(port) sends the next connections elsewhere (a load balancer that
+// picks another node).
 import net from 'node:net';
 
 export async function startProxy(targetPort, { host = '127.0.0.1' } = {}) {
   const pairs = new Set();
+  let target = targetPort;
   const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, host);
+    const upstream = net.connect(target, host);
     const pair = { client, upstream, halfOpen: false };
     pairs.add(pair);
     client.pipe(upstream);
@@ -22,6 +25,7 @@ export async function startProxy(targetPort, { host = '127.0.0.1' } = {}) {
   await new Promise((resolve) => server.listen(0, host, resolve));
   return {
     port: server.address().port,
+    retarget(port) { target = port; },
     /** Connections open now. */
     get size() { return pairs.size; },
     cut() {
