@@ -8,6 +8,11 @@
 #include "server/redis/redis_client.hpp"
 #include "server/socketio/sio_adapter.hpp"
 
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace beastio::server {
 
 class cluster_adapter : public sio_adapter {
@@ -20,5 +25,17 @@ public:
     // adapter's own broadcasts reach them (at once, or in the stream's order).
     virtual void published(const broadcast_packet& packet, const broadcast_options& opts) = 0;
 };
+
+// Helpers both adapters share.
+namespace cluster_util {
+// Another node's event (data: ["event", args...]), encoded on demand: once
+// per delivery, with its offset when recovery keeps it.
+broadcast_packet remote_event(const std::string& nsp, std::shared_ptr<const json::value> data);
+// A member of an object (the last of duplicates); nullptr when v is no object or has none.
+const json::value* member(const json::value& v, std::string_view key);
+// The string, or "" when v is absent or no string.
+std::string string_of(const json::value* v);
+json::value strings_json(const std::vector<std::string>& v);
+}  // namespace cluster_util
 
 }  // namespace beastio::server

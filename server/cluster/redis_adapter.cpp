@@ -1,5 +1,6 @@
 #include "server/cluster/redis_adapter.hpp"
 
+#include "protocol/cluster/streams.hpp"
 #include "protocol/cluster/wire.hpp"
 #include "protocol/msgpack/msgpack.hpp"
 #include "protocol/socketio/broadcast.hpp"
@@ -14,22 +15,15 @@
 #include <span>
 
 namespace beastio::server {
+
+using cluster_util::member;
+using cluster_util::string_of;
+using cluster_util::strings_json;
+
 namespace {
 
-log::throttle malformed_log{std::chrono::seconds(10)};
+log::throttle pubsub_malformed_log{std::chrono::seconds(10)};
 
-// A remote event, encoded on demand (once per broadcast, with an offset when recovery logs it).
-broadcast_packet remote_packet(const std::string& nsp, std::shared_ptr<const json::value> data) {
-    return broadcast_packet::event(
-        [nsp, data](std::optional<std::string_view> offset) {
-            const auto& a = data->as_array();
-            const auto args = std::span<const json::value>(a).subspan(1);
-            const auto& event = a.front().as_string();
-            return to_frames(offset ? sio::encode_event_frame_with_offset(nsp, event, args, *offset)
-                                    : sio::encode_event_frame(nsp, event, args));
-        },
-        [data] { return *data; });
-}
 
 }  // namespace
 
@@ -186,10 +180,6 @@ void redis_pubsub_adapter::on_message(std::string_view channel, std::string_view
 
 namespace {
 
-const json::value* member(const json::value& v, std::string_view key) { return v.is_object() ? v.find(key) : nullptr; }
-
-std::string string_of(const json::value* v) { return v && v->is_string() ? v->as_string() : std::string(); }
-
 std::optional<long long> integer_of(const json::value* v) {
     if (!v || !v->is_number()) return std::nullopt;
     const auto& t = v->as_number().text;
@@ -199,22 +189,7 @@ std::optional<long long> integer_of(const json::value* v) {
     return n;
 }
 
-std::vector<std::string> names_of(const json::value* v) {
-    std::vector<std::string> out;
-    if (!v || !v->is_array()) return out;
-    for (const auto& e : v->as_array()) {
-        if (e.is_string()) out.push_back(e.as_string());
-        else if (e.is_number()) out.push_back(e.as_number().text);  // a numeric room of a JS node
-    }
-    return out;
-}
 
-json::value strings_json(const std::vector<std::string>& v) {
-    json::array a;
-    a.reserve(v.size());
-    for (const auto& s : v) a.emplace_back(s);
-    return json::value(std::move(a));
-}
 
 // A selection as requests carry it: {"rooms": [...], "except": [...]}.
 json::value selection_json(const broadcast_options& opts) {
@@ -289,7 +264,7 @@ void redis_pubsub_adapter::on_response(std::string_view payload) {
             for (const auto& e : list->as_array()) {
                 remote_socket r;
                 r.id = string_of(member(e, "id"));
-                r.rooms = names_of(member(e, "rooms"));
+                r.rooms = cluster_wire::names(member(e, "rooms"));
                 if (const auto* d = member(e, "data")) r.data = *d;
                 if (const auto* h = member(e, "handshake")) r.handshake = *h;
                 p->sockets.push_back(std::move(r));
@@ -297,7 +272,7 @@ void redis_pubsub_adapter::on_response(std::string_view payload) {
         } else if (p->type == all_rooms_request) {
             const json::value* list = member(*msg, "rooms");
             if (!list || !list->is_array()) return;
-            for (auto& r : names_of(list)) p->rooms.push_back(std::move(r));
+            for (auto& r : cluster_wire::names(list)) p->rooms.push_back(std::move(r));
         }
         all = ++p->got >= p->expected;
     }
@@ -365,8 +340,8 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
     broadcast_options opts;
     const json::value* o = member(req, "opts");
     if (o) {
-        opts.rooms = names_of(member(*o, "rooms"));
-        opts.except = names_of(member(*o, "except"));
+        opts.rooms = cluster_wire::names(member(*o, "rooms"));
+        opts.except = cluster_wire::names(member(*o, "except"));
     }
     const auto answer = [&](json::object more) {
         json::object body{{"requestId", json::value(request_id)}};
@@ -375,7 +350,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
     };
     switch (*type) {
         case sockets_request: {
-            opts.rooms = names_of(member(req, "rooms"));
+            opts.rooms = cluster_wire::names(member(req, "rooms"));
             std::vector<std::string> ids;
             for (const auto& s : local_->sockets(opts)) ids.push_back(s->id());
             return answer({{"sockets", strings_json(ids)}});
@@ -389,7 +364,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
         case remote_leave: {
             const bool join = *type == remote_join;
             if (o) {  // this node's part of a selection verb (the base class acts locally)
-                const auto rooms = names_of(member(req, "rooms"));
+                const auto rooms = cluster_wire::names(member(req, "rooms"));
                 if (join) sio_adapter::add_sockets(opts, rooms);
                 else sio_adapter::del_sockets(opts, rooms);
                 return;
@@ -485,7 +460,7 @@ void redis_pubsub_adapter::on_broadcast(std::string_view payload) {
     auto m = cluster_wire::decode_broadcast(payload);
     if (!m) {
         std::uint64_t suppressed = 0;
-        if (malformed_log.allow(std::chrono::steady_clock::now(), &suppressed))
+        if (pubsub_malformed_log.allow(std::chrono::steady_clock::now(), &suppressed))
             log::warn("cluster: dropped a message on {} that is no broadcast: {} ({} more not logged)", channel_,
                       m.error().message, suppressed);
         return;
@@ -497,7 +472,7 @@ void redis_pubsub_adapter::on_broadcast(std::string_view payload) {
     opts.except = std::move(m->except);
     opts.is_volatile = m->flags.is_volatile;
     opts.local = true;
-    local_->broadcast(remote_packet(nsp().name(), std::make_shared<const json::value>(std::move(m->data))), opts);
+    local_->broadcast(cluster_util::remote_event(nsp().name(), std::make_shared<const json::value>(std::move(m->data))), opts);
 }
 
 void redis_pubsub_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {

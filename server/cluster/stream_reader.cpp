@@ -10,7 +10,7 @@ namespace {
 constexpr std::chrono::milliseconds block_time{5000};  // as the Node adapter's blockTimeInMs
 constexpr int read_count = 100;                       // entries per XREAD (readCount)
 
-log::throttle malformed_log{std::chrono::seconds(10)};
+log::throttle reader_malformed_log{std::chrono::seconds(10)};
 
 }  // namespace
 
@@ -122,7 +122,7 @@ void stream_reader::on_entries(const redis::reply& r) {
             auto m = cluster_wire::decode_entry(fields);
             if (!m) {
                 std::uint64_t suppressed = 0;
-                if (malformed_log.allow(std::chrono::steady_clock::now(), &suppressed))
+                if (reader_malformed_log.allow(std::chrono::steady_clock::now(), &suppressed))
                     log::warn("cluster: skipped stream entry {}: {} ({} more not logged)", id->str(), m.error().message,
                               suppressed);
                 continue;

@@ -1,51 +1,28 @@
 #include "server/cluster/streams_adapter.hpp"
 
 #include "protocol/cluster/wire.hpp"
-#include "protocol/socketio/broadcast.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/log.hpp"
-#include "server/socketio/sio_frames.hpp"
 #include "server/socketio/sio_namespace.hpp"
 #include "server/socketio/sio_socket.hpp"
 
 #include <algorithm>
 #include <limits>
-#include <span>
 
 namespace beastio::server {
 
 using cluster_wire::message_type;
 using cluster_wire::stream_id;
+using cluster_util::member;
+using cluster_util::remote_event;
+using cluster_util::string_of;
+using cluster_util::strings_json;
 
 namespace {
 
-log::throttle malformed_log{std::chrono::seconds(10)};
+log::throttle streams_malformed_log{std::chrono::seconds(10)};
 
 constexpr std::size_t scan_batch = 500;  // entries per XRANGE of a restore
-
-// A remote event, encoded on demand (once per delivery, with its offset when recovery keeps it).
-broadcast_packet event_packet(const std::string& nsp, std::shared_ptr<const json::value> data) {
-    return broadcast_packet::event(
-        [nsp, data](std::optional<std::string_view> offset) {
-            const auto& a = data->as_array();
-            const auto args = std::span<const json::value>(a).subspan(1);
-            const auto& event = a.front().as_string();
-            return to_frames(offset ? sio::encode_event_frame_with_offset(nsp, event, args, *offset)
-                                    : sio::encode_event_frame(nsp, event, args));
-        },
-        [data] { return *data; });
-}
-
-const json::value* member(const json::value& v, std::string_view key) { return v.is_object() ? v.find(key) : nullptr; }
-
-std::string string_of(const json::value* v) { return v && v->is_string() ? v->as_string() : std::string(); }
-
-json::value strings_json(const std::vector<std::string>& v) {
-    json::array a;
-    a.reserve(v.size());
-    for (const auto& s : v) a.emplace_back(s);
-    return json::value(std::move(a));
-}
 
 std::chrono::milliseconds refresh_of(std::chrono::milliseconds window) {
     return std::clamp(window / 3, std::chrono::milliseconds(1000), std::chrono::milliseconds(30000));
@@ -53,7 +30,7 @@ std::chrono::milliseconds refresh_of(std::chrono::milliseconds window) {
 
 void warn_malformed(std::string_view where, const std::string& why) {
     std::uint64_t suppressed = 0;
-    if (malformed_log.allow(std::chrono::steady_clock::now(), &suppressed))
+    if (streams_malformed_log.allow(std::chrono::steady_clock::now(), &suppressed))
         log::warn("cluster: dropped a message on {}: {} ({} more not logged)", where, why, suppressed);
 }
 
@@ -305,7 +282,7 @@ broadcast_result redis_streams_adapter::broadcast(const broadcast_packet& packet
         log::debug("cluster: a broadcast went to this node's clients only (not kept for recovery): {}", r.str);
         broadcast_options local = opts;
         local.local = true;
-        local_->broadcast(event_packet(nsp().name(), shared), local);
+        local_->broadcast(remote_event(nsp().name(), shared), local);
     });
     return {recipients, true};
 }
@@ -338,7 +315,7 @@ void redis_streams_adapter::on_entry(const stream_id& id, const cluster_wire::cl
             const bool keep = recovers() && !b->is_volatile && !b->has_ack_id;
             if (own && !keep) return;  // delivered here when it was sent
             if (!own) ++received_;
-            auto packet = event_packet(nsp().name(), std::make_shared<const json::value>(std::move(b->data)));
+            auto packet = remote_event(nsp().name(), std::make_shared<const json::value>(std::move(b->data)));
             if (keep) return deliver_with_offset(packet, opts, id.str());
             local_->broadcast(packet, opts);
             return;
@@ -404,7 +381,7 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
             opts.is_volatile = b->is_volatile;
             opts.local = true;
             ++received_;
-            local_->broadcast(event_packet(nsp().name(), std::make_shared<const json::value>(std::move(b->data))), opts);
+            local_->broadcast(remote_event(nsp().name(), std::make_shared<const json::value>(std::move(b->data))), opts);
             return;
         }
         case message_type::fetch_sockets: {
@@ -681,7 +658,7 @@ void redis_streams_adapter::adopt(std::shared_ptr<restore_job> job, int attempt)
             stream_id last = job->from;
             for (const auto& m : job->replay) {
                 if (position < m.id) break;  // the reader delivers it
-                s->deliver(event_packet(nsp().name(), m.data).frames_with_offset(m.id.str()), false);
+                s->deliver(remote_event(nsp().name(), m.data).frames_with_offset(m.id.str()), false);
                 last = m.id;
                 ++replayed;
             }

@@ -5,6 +5,10 @@
 // without its data), each checked by what the clients saw.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startRedis } from '../lib/redis.mjs';
 import { request } from '../integration/lib/http.mjs';
 import { io } from '../integration/lib/deps.mjs';
@@ -191,4 +195,40 @@ test('Redis down: nodes keep their clients, /cache-healthcheck stays 200, /statu
   assertOneSequence(clients);
   for (const c of clients) assert.ok(c.socket?.connected ?? true, `${c.name} lost its connection`);
   for (const c of clients) assert.ok(c.values.at(-1) > highest, `${c.name} ends at ${c.values.at(-1)}`);
+});
+
+// A certificate for 127.0.0.1 (and a second one, from another "CA", that must not be trusted).
+function certs(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beastio-redis-tls-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const make = (name) => {
+    const cert = path.join(dir, `${name}.pem`);
+    const key = path.join(dir, `${name}.key`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    { stdio: 'ignore' });
+    return { cert, key };
+  };
+  return { server: make('server'), other: make('other') };
+}
+
+test('Redis over TLS with a password (rediss://:pass@host): one sequence; an untrusted certificate is refused with a log line', async (t) => {
+  const { server, other } = certs(t);
+  const redis = await startRedis({ tls: server, password: 'p@ss word' });
+  t.after(() => redis.cleanup());
+  assert.match(redis.url, /^rediss:\/\/:p%40ss%20word@127\.0\.0\.1:\d+$/);
+  const nodes = [await startNode(redis, { '--redis-ca-file': server.cert }), await startNode(redis, { '--redis-ca-file': server.cert })];
+  t.after(() => Promise.all(nodes.map((n) => n.kill())));
+  await leaderOf(nodes);
+  const clients = await clientsOn(t, nodes, 1, { plain: false });
+  await waitForCount(clients, 10, 15000);
+  assertOneSequence(clients);
+  const st = await status(nodes[0]);
+  assert.equal(st.redis, 'up');
+  assert.equal(st.redis_url.includes('p@ss'), false, `the password shows in /status: ${st.redis_url}`);
+  // A node that trusts another CA never connects, says why, and still serves its own clients.
+  const stranger = await startNode(redis, { '--redis-ca-file': other.cert });
+  t.after(() => stranger.kill());
+  await stranger.waitForLog(/redis beastio-\w+-cmd: cannot connect .*(certificate|verify)/i, 10000);
+  assert.equal((await status(stranger)).redis, 'down');
 });

@@ -115,7 +115,7 @@ test('a node killed with SIGKILL: its clients resume on another node (their sess
   await Promise.all(movers.map((c) => c.connected(1)));
   await Promise.all(movers.map((c) => more(c, 10)));
   proxy.retarget(b.port);
-  a.kill('SIGKILL');
+  await a.stop({ signal: 'SIGKILL' });
   await Promise.all(movers.map((c) => c.connected(2)));
   await Promise.all(movers.map((c) => more(c, 10)));
   for (const c of movers) {

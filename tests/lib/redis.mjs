@@ -15,21 +15,30 @@ export function redisBinary() {
 }
 
 export class RedisServer {
-  constructor({ port, dir }) {
+  constructor({ port, dir, tls, password }) {
     this.port = port;
     this.dir = dir;
+    this.tls = tls;            // {cert, key}: TLS only (rediss://), no plain port
+    this.password = password;  // requirepass
     this.child = undefined;
     this.lines = [];
   }
 
-  get url() { return `redis://127.0.0.1:${this.port}`; }
+  get url() {
+    const auth = this.password ? `:${encodeURIComponent(this.password)}@` : '';
+    return `${this.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${this.port}`;
+  }
 
   /** Starts (or starts again, on the same port: a restart that lost its data, as nothing is saved). */
   async start() {
+    const listen = this.tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.cert, '--tls-key-file', this.tls.key,
+        '--tls-auth-clients', 'no']
+      : ['--port', String(this.port)];
     const child = spawn(redisBinary(), [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      ...listen, '--bind', '127.0.0.1', '--dir', this.dir,
       '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes',
-      '--logfile', '',
+      '--logfile', '', ...(this.password ? ['--requirepass', this.password] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     this.child = child;
@@ -57,8 +66,9 @@ export class RedisServer {
   }
 }
 
-export async function startRedis() {
+/** A redis-server of its own; { tls: {cert, key}, password } for rediss:// with requirepass. */
+export async function startRedis({ tls, password } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beastio-redis-'));
-  const r = new RedisServer({ port: await freePort(), dir });
+  const r = new RedisServer({ port: await freePort(), dir, tls, password });
   return r.start();
 }

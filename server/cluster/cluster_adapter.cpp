@@ -1,0 +1,33 @@
+#include "server/cluster/cluster_adapter.hpp"
+
+#include "protocol/socketio/broadcast.hpp"
+#include "server/socketio/sio_frames.hpp"
+
+#include <span>
+
+namespace beastio::server::cluster_util {
+
+broadcast_packet remote_event(const std::string& nsp, std::shared_ptr<const json::value> data) {
+    return broadcast_packet::event(
+        [nsp, data](std::optional<std::string_view> offset) {
+            const auto& a = data->as_array();
+            const auto args = std::span<const json::value>(a).subspan(1);
+            const auto& event = a.front().as_string();
+            return to_frames(offset ? sio::encode_event_frame_with_offset(nsp, event, args, *offset)
+                                    : sio::encode_event_frame(nsp, event, args));
+        },
+        [data] { return *data; });
+}
+
+const json::value* member(const json::value& v, std::string_view key) { return v.is_object() ? v.find(key) : nullptr; }
+
+std::string string_of(const json::value* v) { return v && v->is_string() ? v->as_string() : std::string(); }
+
+json::value strings_json(const std::vector<std::string>& v) {
+    json::array a;
+    a.reserve(v.size());
+    for (const auto& s : v) a.emplace_back(s);
+    return json::value(std::move(a));
+}
+
+}  // namespace beastio::server::cluster_util
