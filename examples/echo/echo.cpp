@@ -250,6 +250,21 @@ void install_echo(server::server_process& srv) {
             args.erase(args.begin());
             ack(json::array{root.to(name).emit("room-message", args)});
         });
+        // ask-all(event, timeout_ms): a broadcast with acks to every socket of "/" on every
+        // node; acks {answers: [...]} or {error, answers} (socket.io's io.timeout(t).emitWithAck).
+        s->on("ask-all", [](const socket_ptr& self, json::array& args, const ack_sender& ack) {
+            const std::string* event = string_arg(args, 0);
+            if (event == nullptr) return ack(json::array{json::value(json::object{{"error", json::value("no event")}})});
+            const auto ms = uint_arg(args, 1, 3000, 600000);
+            sio_broadcast(self->nsp()).emit_with_ack(
+                *event, {}, std::chrono::milliseconds(ms),
+                [ack](const std::optional<ack_error>& err, json::array answers) {
+                    json::object out;
+                    if (err) out.emplace_back("error", json::value(err->message));
+                    out.emplace_back("answers", json::value(std::move(answers)));
+                    ack(json::array{json::value(std::move(out))});
+                });
+        });
         // A handler that fails: it shows that an exception in application code
         // closes only its own connection (1011) and is logged with its event.
         s->on("fail", [](const socket_ptr&, json::array&, const ack_sender&) {

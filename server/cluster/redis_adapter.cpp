@@ -38,6 +38,7 @@ struct redis_pubsub_adapter::requests {
     };
     std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<pending>> by_id;
+    std::unordered_map<std::string, std::shared_ptr<broadcast_ack_gather>> acks;  // our broadcasts with acks
 
     // Once: when every node answered, or at the deadline with what came.
     static void complete(const std::shared_ptr<pending>& p) {
@@ -204,7 +205,7 @@ enum request_type : long long {
     remote_disconnect = 4,
     remote_fetch = 5,
     server_side_emit_request = 6,
-    broadcast_with_ack = 7,
+    broadcast_with_ack_request = 7,
     broadcast_client_count = 8,
     broadcast_ack = 9,
 };
@@ -251,6 +252,23 @@ void redis_pubsub_adapter::on_response(std::string_view payload) {
     auto msg = read_message(payload, response_channel_);
     if (!msg) return;
     const std::string id = string_of(member(*msg, "requestId"));
+    std::shared_ptr<broadcast_ack_gather> gather;
+    {
+        std::lock_guard lock(requests_->mu);
+        if (auto it = requests_->acks.find(id); it != requests_->acks.end()) gather = it->second;
+    }
+    if (gather) {
+        // An answer to our broadcast with acks: a node's recipient count, or one recipient's ack.
+        const auto type = integer_of(member(*msg, "type"));
+        if (type == broadcast_client_count) {
+            const auto n = integer_of(member(*msg, "clientCount"));
+            gather->add_recipients(n && *n > 0 ? static_cast<std::size_t>(*n) : 0);
+        } else if (type == broadcast_ack) {
+            const json::value* p = member(*msg, "packet");
+            gather->response(p ? *p : json::value());
+        }
+        return;
+    }
     std::shared_ptr<requests::pending> p;
     bool all = false;
     {
@@ -329,6 +347,47 @@ void redis_pubsub_adapter::server_side_emit(const json::array& data) {
     publish_request(server_side_emit_request, {{"data", json::value(data)}});
 }
 
+void redis_pubsub_adapter::broadcast_with_ack(const std::string& event, const json::array& args,
+                                              const broadcast_options& opts, std::chrono::milliseconds timeout,
+                                              broadcast_ack_done done) {
+    if (opts.local) return sio_adapter::broadcast_with_ack(event, args, opts, timeout, std::move(done));
+    auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
+    const std::string id = random_id().substr(0, 12);
+    {
+        std::lock_guard lock(requests_->mu);
+        requests_->acks[id] = g;
+    }
+    local_broadcast_with_ack(event, args, opts, timeout, g);
+    // The request as a Node node sends it (msgpack): the packet, the selection, the timeout.
+    json::array data{json::value(event)};
+    data.insert(data.end(), args.begin(), args.end());
+    json::value request = json::object{
+        {"uid", json::value(node_.uid())},
+        {"requestId", json::value(id)},
+        {"type", json::value(static_cast<long long>(broadcast_with_ack_request))},
+        {"packet", json::object{{"type", json::value(2LL)}, {"data", json::value(std::move(data))}, {"nsp", json::value(nsp().name())}}},
+        {"opts", json::object{{"rooms", strings_json(opts.rooms)},
+                              {"except", strings_json(opts.except)},
+                              {"flags", json::object{{"timeout", json::value(static_cast<long long>(timeout.count()))}}}}}};
+    auto state = requests_;
+    cluster_node* node = &node_;
+    const std::string channel = request_channel_;
+    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel,
+                                                            body = msgpack::encode(cluster_wire::to_msgpack(request))](
+                                                               const redis::reply& r) {
+        long long nodes = 1;
+        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
+            nodes = std::max(1LL, r.elements[1].integer);
+        g->expect_nodes(static_cast<std::size_t>(nodes));
+        if (nodes > 1) node->commands().send({"PUBLISH", channel, body});
+    });
+    node_.run_after(timeout, [state, id, g] {
+        g->timed_out();
+        std::lock_guard lock(state->mu);
+        state->acks.erase(id);
+    });
+}
+
 void redis_pubsub_adapter::on_request(std::string_view payload) {
     auto read = read_message(payload, request_channel_);
     if (!read) return;
@@ -396,7 +455,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             });
             return answer({{"sockets", json::value(std::move(found))}});
         }
-        case broadcast_with_ack: {
+        case broadcast_with_ack_request: {
             // A broadcast whose every recipient acknowledges: the count first, then each ack (msgpack, as Node).
             const json::value* packet = member(req, "packet");
             const json::value* data = packet ? member(*packet, "data") : nullptr;

@@ -48,6 +48,9 @@ public:
     void fetch_all_sockets(const broadcast_options& opts, fetch_done done) override;
     void all_rooms(rooms_done done) override;
     void server_side_emit(const json::array& data) override;
+    // BROADCAST with acks (type 7): every node's recipient count, then their acks.
+    void broadcast_with_ack(const std::string& event, const json::array& args, const broadcast_options& opts,
+                            std::chrono::milliseconds timeout, broadcast_ack_done done) override;
 
     // Connection state recovery as socket.io's classic Redis adapter has it:
     // the in-memory log of this node, so a client recovers only when it comes

@@ -7,6 +7,7 @@
 #include "server/socketio/sio_socket.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 namespace beastio::server {
@@ -45,6 +46,7 @@ struct redis_streams_adapter::requests {
     };
     std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<pending>> by_id;
+    std::unordered_map<std::string, std::shared_ptr<broadcast_ack_gather>> acks;  // our broadcasts with acks
 
     void finish(const std::string& id) {
         std::shared_ptr<pending> p;
@@ -143,7 +145,7 @@ void redis_streams_adapter::write_session(const sio_socket& s, const live_sessio
     r.rooms.push_back(s.id());  // socket.io lists the socket's own room with the others
     for (auto& room : local_->socket_rooms(s.id())) r.rooms.push_back(std::move(room));
     r.data = s.data();
-    r.offset = l.offset;
+    if (!l.offset.empty()) r.offset = l.offset;
     node_.commands().send({"SET", session_key(l.pid), cluster_wire::encode_session(r), "PX", std::to_string(ttl.count())},
                           [](const redis::reply& rep) {
                               if (rep.is_error()) log::debug("cluster: a session was not written: {}", rep.str);
@@ -183,8 +185,9 @@ void redis_streams_adapter::refresh_sessions() {
 void redis_streams_adapter::add_socket(const socket_ptr& s) {
     local_->add_socket(s);
     if (!recovers() || s->pid().empty()) return;
-    // Where it starts reading: every entry after the reader's position reaches it live.
-    const std::string offset = reader_.position().str();
+    // Where it starts reading: every entry after the reader's position reaches it live (none
+    // while the reader has not reached Redis yet: such a session resumes only with the client's offset).
+    const std::string offset = reader_.ready() ? reader_.position().str() : std::string();
     std::lock_guard lock(mu_);
     auto& l = live_[s->id()];
     l = live_session{s.get(), s->pid(), offset};
@@ -432,6 +435,26 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
             if (all) requests_->finish(request_id);
             return;
         }
+        case message_type::broadcast_client_count:
+        case message_type::broadcast_ack: {
+            std::shared_ptr<broadcast_ack_gather> g;
+            {
+                std::lock_guard lock(requests_->mu);
+                if (auto it = requests_->acks.find(request_id); it != requests_->acks.end()) g = it->second;
+            }
+            if (!g) return;  // ended already
+            if (static_cast<message_type>(m->type) == message_type::broadcast_ack) {
+                const json::value* p = member(m->data, "packet");
+                return g->response(p ? *p : json::value());
+            }
+            const json::value* n = member(m->data, "clientCount");
+            std::size_t count = 0;
+            if (n && n->is_number()) {
+                const auto& t = n->as_number().text;
+                std::from_chars(t.data(), t.data() + t.size(), count);
+            }
+            return g->add_recipients(count);
+        }
         case message_type::session_taken: {
             // Another node resumed this session: the socket still holding it here (a half-open
             // connection, say) goes without writing it back.
@@ -523,6 +546,43 @@ void redis_streams_adapter::all_rooms(rooms_done done) {
         std::sort(rooms.begin(), rooms.end());
         rooms.erase(std::unique(rooms.begin(), rooms.end()), rooms.end());
         done(std::move(rooms));
+    });
+}
+
+void redis_streams_adapter::broadcast_with_ack(const std::string& event, const json::array& args,
+                                               const broadcast_options& opts, std::chrono::milliseconds timeout,
+                                               broadcast_ack_done done) {
+    if (opts.local) return sio_adapter::broadcast_with_ack(event, args, opts, timeout, std::move(done));
+    auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
+    const std::string id = random_id().substr(0, 16);
+    {
+        std::lock_guard lock(requests_->mu);
+        requests_->acks[id] = g;
+    }
+    local_broadcast_with_ack(event, args, opts, timeout, g);
+    cluster_wire::broadcast_body b;
+    json::array data{json::value(event)};
+    data.insert(data.end(), args.begin(), args.end());
+    b.data = json::value(std::move(data));
+    b.rooms = opts.rooms;
+    b.except = opts.except;
+    b.request_id = id;
+    b.timeout = static_cast<long long>(timeout.count());
+    auto payload = cluster_wire::encode_pubsub(message(message_type::broadcast, cluster_wire::make_broadcast_data(b, nsp().name())));
+    cluster_node* node = &node_;
+    const std::string channel = public_channel_;
+    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel, payload = std::move(payload)](const redis::reply& r) {
+        long long nodes = 1;
+        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
+            nodes = std::max(1LL, r.elements[1].integer);
+        g->expect_nodes(static_cast<std::size_t>(nodes));
+        if (nodes > 1) node->commands().send({"PUBLISH", channel, payload});
+    });
+    auto state = requests_;
+    node_.run_after(timeout, [state, id, g] {
+        g->timed_out();
+        std::lock_guard lock(state->mu);
+        state->acks.erase(id);
     });
 }
 

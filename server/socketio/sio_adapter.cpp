@@ -53,6 +53,78 @@ void sio_adapter::fetch_all_sockets(const broadcast_options& opts, fetch_done do
     done(std::move(out));
 }
 
+void broadcast_ack_gather::expect_nodes(std::size_t n) {
+    std::unique_lock lock(mu_);
+    if (!nodes_) nodes_ = n;
+    check(lock);
+}
+
+void broadcast_ack_gather::add_recipients(std::size_t n) {
+    std::unique_lock lock(mu_);
+    ++reported_;
+    recipients_ += n;
+    check(lock);
+}
+
+void broadcast_ack_gather::response(json::value first_arg) {
+    std::unique_lock lock(mu_);
+    if (finished_) return;
+    responses_.push_back(std::move(first_arg));
+    check(lock);
+}
+
+void broadcast_ack_gather::failure() {
+    std::unique_lock lock(mu_);
+    ++failures_;
+    check(lock);
+}
+
+void broadcast_ack_gather::timed_out() {
+    std::unique_lock lock(mu_);
+    finish(lock, ack_error{"operation has timed out"});
+}
+
+bool broadcast_ack_gather::finished() const {
+    std::lock_guard lock(mu_);
+    return finished_;
+}
+
+void broadcast_ack_gather::check(std::unique_lock<std::mutex>& lock) {
+    if (finished_ || !nodes_ || reported_ < *nodes_ || responses_.size() + failures_ < recipients_) return;
+    finish(lock, failures_ > 0 ? std::optional(ack_error{"operation has timed out"}) : std::nullopt);
+}
+
+void broadcast_ack_gather::finish(std::unique_lock<std::mutex>& lock, std::optional<ack_error> error) {
+    if (finished_) return;
+    finished_ = true;
+    auto done = std::move(done_);
+    auto responses = std::move(responses_);
+    lock.unlock();
+    if (done) done(error, std::move(responses));
+}
+
+void sio_adapter::local_broadcast_with_ack(const std::string& event, const json::array& args,
+                                           const broadcast_options& opts, std::chrono::milliseconds timeout,
+                                           const std::shared_ptr<broadcast_ack_gather>& g) {
+    const auto targets = sockets(opts);
+    g->add_recipients(targets.size());
+    for (const auto& s : targets) {
+        const bool sent = s->emit_with_ack(event, args, timeout, [g](const std::optional<ack_error>& err, json::array& a) {
+            if (err) return g->failure();
+            g->response(a.empty() ? json::value() : std::move(a.front()));
+        });
+        if (!sent) g->failure();  // gone, or too many acknowledgements outstanding
+    }
+}
+
+void sio_adapter::broadcast_with_ack(const std::string& event, const json::array& args, const broadcast_options& opts,
+                                     std::chrono::milliseconds timeout, broadcast_ack_done done) {
+    // Every recipient's own timeout ends its part: no timer is needed for this node alone.
+    auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
+    g->expect_nodes(1);
+    local_broadcast_with_ack(event, args, opts, timeout, g);
+}
+
 void sio_adapter::all_rooms(rooms_done done) {
     auto names = rooms();
     for (const auto& s : sockets({})) names.push_back(s->id());

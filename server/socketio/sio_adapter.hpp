@@ -13,6 +13,7 @@
 
 #include "protocol/json.hpp"
 #include "server/core/connection.hpp"
+#include "server/socketio/sio_ack.hpp"
 #include "server/socketio/sio_fwd.hpp"
 #include "server/socketio/sio_recovery_log.hpp"
 
@@ -111,6 +112,37 @@ struct remote_socket {
 };
 using fetch_done = std::function<void(std::vector<remote_socket> sockets)>;
 using rooms_done = std::function<void(std::vector<std::string> rooms)>;
+// What a broadcast with acks gathered: each recipient's first ack argument, and
+// an error ("operation has timed out") when some did not answer in time.
+using broadcast_ack_done = std::function<void(const std::optional<ack_error>& error, json::array responses)>;
+
+// Gathers the answers to one broadcast with acks, from this node and others,
+// as socket.io's BroadcastOperator does: complete when every node reported
+// its recipient count and every recipient answered (or failed), or at the
+// timeout with what came. done runs once. Thread-safe.
+class broadcast_ack_gather {
+public:
+    explicit broadcast_ack_gather(broadcast_ack_done done) : done_(std::move(done)) {}
+    // How many nodes take part, this one included (once).
+    void expect_nodes(std::size_t n);
+    // One node's recipients.
+    void add_recipients(std::size_t n);
+    void response(json::value first_arg);
+    // A recipient that will not answer (it timed out, or went).
+    void failure();
+    void timed_out();
+    bool finished() const;
+
+private:
+    void check(std::unique_lock<std::mutex>& lock);
+    void finish(std::unique_lock<std::mutex>& lock, std::optional<ack_error> error);
+    mutable std::mutex mu_;
+    broadcast_ack_done done_;
+    std::optional<std::size_t> nodes_;
+    std::size_t reported_ = 0, recipients_ = 0, failures_ = 0;
+    json::array responses_;
+    bool finished_ = false;
+};
 
 class sio_adapter {
 public:
@@ -163,6 +195,14 @@ public:
     virtual void all_rooms(rooms_done done);
     // A server-side event (data: [event, args...]) for the same namespace on every other node.
     virtual void server_side_emit(const json::array& /*data*/) {}
+    // A broadcast every selected socket (of every node) acknowledges, within
+    // timeout (socket.io's io.timeout(t).emit(event, ..., cb)); the default
+    // asks this node's sockets. done runs once, possibly on another thread.
+    virtual void broadcast_with_ack(const std::string& event, const json::array& args, const broadcast_options& opts,
+                                    std::chrono::milliseconds timeout, broadcast_ack_done done);
+    // This node's part of one: its recipients are counted in g, and their answers go to it.
+    void local_broadcast_with_ack(const std::string& event, const json::array& args, const broadcast_options& opts,
+                                  std::chrono::milliseconds timeout, const std::shared_ptr<broadcast_ack_gather>& g);
 
     // ---- connection state recovery; the default keeps nothing ----
     // True when this adapter logs events with offsets and keeps sessions: the

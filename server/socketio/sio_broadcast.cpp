@@ -16,6 +16,14 @@ std::size_t sio_broadcast::emit_frames(broadcast_packet packet) { return publish
 
 broadcast_result sio_broadcast::publish(const broadcast_packet& packet) { return nsp_.adapter().broadcast(packet, opts_); }
 
+void sio_broadcast::emit_with_ack(std::string_view event, const json::array& args, std::chrono::milliseconds timeout,
+                                  broadcast_ack_done done) {
+    if (sio::is_reserved_event(event)) return done(ack_error{"reserved event name"}, {});
+    auto& a = nsp_.adapter();
+    if (opts_.local) return a.sio_adapter::broadcast_with_ack(std::string(event), args, opts_, timeout, std::move(done));
+    a.broadcast_with_ack(std::string(event), args, opts_, timeout, std::move(done));
+}
+
 std::vector<socket_ptr> sio_broadcast::fetch_sockets() const { return nsp_.adapter().sockets(opts_); }
 
 void sio_broadcast::fetch_sockets(fetch_done done) const {

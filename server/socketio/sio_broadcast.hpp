@@ -7,6 +7,7 @@
 #include "protocol/json.hpp"
 #include "server/socketio/sio_adapter.hpp"
 #include "server/socketio/sio_fwd.hpp"
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -38,6 +39,12 @@ public:
     // The same, and whether recovery stored it (a packet stored but sent to
     // nobody still reaches the clients that come back).
     broadcast_result publish(const broadcast_packet& packet);
+    // An emit every selected socket (of every node; of this one with local())
+    // acknowledges within timeout, as socket.io's io.timeout(t).emit(event, ..., cb):
+    // done gets each recipient's first ack argument, with an error when some
+    // did not answer in time. Runs once, possibly later and on another thread.
+    void emit_with_ack(std::string_view event, const json::array& args, std::chrono::milliseconds timeout,
+                       broadcast_ack_done done);
 
     // The selected sockets of this node.
     std::vector<socket_ptr> fetch_sockets() const;

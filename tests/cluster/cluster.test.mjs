@@ -175,19 +175,26 @@ test('leader paused (SIGSTOP) past its lease: it is fenced off, nobody sees a va
   assert.equal(leading.length, 1, `leading: ${leading}`);
 });
 
-test('Redis down: nodes keep their clients, /cache-healthcheck stays 200, /status says down; back without its data, the sequence continues', async (t) => {
+test('Redis down for 10 s: nodes keep their clients, /cache-healthcheck stays 200, /status says down, the integers pause; back without its data, the sequence continues', async (t) => {
   const { redis, nodes } = await cluster(t, 2);
   await leaderOf(nodes);
   const clients = await clientsOn(t, nodes, 1);
   await waitForCount(clients, 10, 10000);
+  const downAt = Date.now();
   await redis.stop('SIGKILL');
   await waitUntil(async () => (await status(nodes[0])).redis === 'down', 5000, '/status to say redis down');
+  await waitUntil(async () => (await status(nodes[1])).redis === 'down', 5000, '/status to say redis down');
+  const paused = clients.map((c) => c.values.length);
   const health = await request({ port: nodes[0].port, path: '/cache-healthcheck' });
   assert.equal(health.status, 200);
   const st = await status(nodes[1]);
   assert.equal(st.redis, 'down');
   assert.ok(Date.parse(st.redis_since) > 0);
   const highest = Math.max(...clients.map((c) => c.values.at(-1)));
+  // The outage lasts 10 s (its length is the scenario, not a synchronisation): nothing is produced meanwhile.
+  await new Promise((r) => setTimeout(r, Math.max(0, downAt + 10000 - Date.now())));
+  assert.deepEqual(clients.map((c) => c.values.length), paused, 'integers arrived while Redis was down');
+  assert.equal((await request({ port: nodes[1].port, path: '/cache-healthcheck' })).status, 200);
   // Redis comes back empty (nothing was saved): the counter must not start again at 1.
   await redis.start();
   const mark = clients.map((c) => c.values.length);

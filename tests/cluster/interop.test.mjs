@@ -164,6 +164,16 @@ test('the request half of the protocol: a Node node fetches, lists rooms, joins 
   const asked = await n.emitWithAck('ask-all', 'poll');
   assert.equal(asked.error, undefined, asked.error);
   assert.deepEqual(asked.answers.sort(), ['from beastio', 'from node']);
+  // And from beastio: its broadcast with acks reaches the Node node's client, whose ack comes back.
+  const fromBeastio = await b.emitWithAck('ask-all', 'poll');
+  assert.equal(fromBeastio.error, undefined, fromBeastio.error);
+  assert.deepEqual(fromBeastio.answers.sort(), ['from beastio', 'from node']);
+  // A client that never answers: the error after the timeout, with the answers that came.
+  n.on('poll-silent', () => {});
+  b.on('poll-silent', (ack) => ack('still here'));
+  const partial = await b.emitWithAck('ask-all', 'poll-silent', 500);
+  assert.equal(partial.error, 'operation has timed out');
+  assert.deepEqual(partial.answers, ['still here']);
 });
 
 test('@socket.io/redis-emitter\'s socketsJoin and disconnectSockets reach beastio\'s sockets', async (t) => {

@@ -207,4 +207,17 @@ test('rooms, fetches and server-side events between beastio and a Node node on t
   const back = new Promise((r) => bapi.once('server-side', (...a) => r(a)));
   assert.equal(await napi.emitWithAck('server-emit', 'hi', 'x'), true);
   assert.deepEqual(await back, ['hi', 'x']);
+  // Broadcasts with acks both ways: each node counts its recipients, each client's ack comes back.
+  b.on('poll', (ack) => ack('from beastio'));
+  n.on('poll', (ack) => ack('from node'));
+  for (const asker of [n, b]) {
+    const asked = await asker.emitWithAck('ask-all', 'poll');
+    assert.equal(asked.error, undefined, asked.error);
+    assert.deepEqual(asked.answers.sort(), ['from beastio', 'from node']);
+  }
+  n.on('poll-silent', () => {});
+  b.on('poll-silent', (ack) => ack('still here'));
+  const partial = await b.emitWithAck('ask-all', 'poll-silent', 500);
+  assert.equal(partial.error, 'operation has timed out');
+  assert.deepEqual(partial.answers, ['still here']);
 });

@@ -94,3 +94,24 @@ test('socket.io-client: unknown namespace gives connect_error "Invalid namespace
   });
   assert.equal(err.message, 'Invalid namespace');
 });
+
+test('a broadcast with acks (ask-all): every client answers; one that stays silent gives the timeout error with the answers that came', async (t) => {
+  const srv = await withServer(t, ECHO);
+  const opts = { transports: ['websocket'], reconnection: false, forceNew: true };
+  const sockets = [0, 1, 2].map(() => io(srv.httpUrl, opts));
+  t.after(() => sockets.forEach((s) => s.close()));
+  await Promise.all(sockets.map((s) => new Promise((r) => s.once('connect', r))));
+  sockets.forEach((s, i) => s.on('poll', (ack) => ack({ n: i })));
+  const all = await sockets[0].emitWithAck('ask-all', 'poll');
+  assert.equal(all.error, undefined);
+  assert.deepEqual(all.answers.map((a) => a.n).sort(), [0, 1, 2]);
+  sockets[1].on('quiet', () => {});  // never acks
+  sockets[0].on('quiet', (ack) => ack('a'));
+  sockets[2].on('quiet', (ack) => ack('c'));
+  const some = await sockets[0].emitWithAck('ask-all', 'quiet', 300);
+  assert.equal(some.error, 'operation has timed out');
+  assert.deepEqual(some.answers.sort(), ['a', 'c']);
+  // A reserved event name is refused at once.
+  const reserved = await sockets[0].emitWithAck('ask-all', 'disconnect');
+  assert.equal(reserved.error, 'reserved event name');
+});
