@@ -205,6 +205,20 @@ void install_api(sio_server& io) {
             api.server_side_emit(name, args);
             ack(json::array{true});
         });
+        // server-ask(event, timeout_ms): a server-side event every other node answers (serverSideEmitWithAck);
+        // acks {answers} or {error, answers}.
+        s->on("server-ask", [&api](const socket_ptr&, json::array& args, const ack_sender& ack) {
+            const std::string* event = string_arg(args, 0);
+            if (!event) return ack(json::array{json::value(json::object{{"error", json::value("no event")}})});
+            const auto ms = uint_arg(args, 1, 3000, 600000);
+            api.server_side_emit_with_ack(*event, {}, std::chrono::milliseconds(ms),
+                                          [ack](const std::optional<ack_error>& err, json::array answers) {
+                                              json::object out;
+                                              if (err) out.emplace_back("error", json::value(err->message));
+                                              out.emplace_back("answers", json::value(std::move(answers)));
+                                              ack(json::array{json::value(std::move(out))});
+                                          });
+        });
         // Before it leaves: the members of its rooms learn who goes and from where.
         s->on_disconnecting([](const socket_ptr& self, std::string_view reason) {
             for (const auto& room : self->rooms())
@@ -214,6 +228,10 @@ void install_api(sio_server& io) {
     api.on_server_side_event([&api](const std::string& event, json::array& args) {
         args.insert(args.begin(), json::value(event));
         api.local().emit("server-side", args);
+    });
+    // "ping?" from another node's server-ask: this node answers.
+    api.on_server_side_request([](const std::string& event, json::array&, const server_side_reply& reply) {
+        if (event == "ping?") reply(json::value("pong from beastio"));
     });
     // Dynamic namespaces: /dyn-<digits> exist from their first CONNECT.
     auto& dyn = io.of(std::regex("/dyn-[0-9]+"));

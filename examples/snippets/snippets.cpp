@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,14 @@ void selections(sio_server& io) {
     root.in("finished").disconnect_sockets();        // DISCONNECT each (no reconnect)
     root.except("staff").disconnect_sockets(true);   // close their connections
     // [selections]
+    // [broadcast-acks]
+    auto ready = std::make_shared<std::size_t>(0);
+    sio_broadcast(root).to("game-7").emit_with_ack("ready?", {}, 3000ms,
+        [ready](const std::optional<ack_error>& err, json::array answers) {
+            // answers: each recipient's first ack argument; err: some did not answer within 3 s
+            *ready = err ? 0 : answers.size();
+        });
+    // [broadcast-acks]
 }
 
 void any_and_disconnecting(sio_server& io) {

@@ -260,7 +260,10 @@ void redis_pubsub_adapter::on_response(std::string_view payload) {
     if (gather) {
         // An answer to our broadcast with acks: a node's recipient count, or one recipient's ack.
         const auto type = integer_of(member(*msg, "type"));
-        if (type == broadcast_client_count) {
+        if (type == server_side_emit_request) {
+            const json::value* d = member(*msg, "data");
+            gather->response(d ? *d : json::value());
+        } else if (type == broadcast_client_count) {
             const auto n = integer_of(member(*msg, "clientCount"));
             gather->add_recipients(n && *n > 0 ? static_cast<std::size_t>(*n) : 0);
         } else if (type == broadcast_ack) {
@@ -388,6 +391,38 @@ void redis_pubsub_adapter::broadcast_with_ack(const std::string& event, const js
     });
 }
 
+void redis_pubsub_adapter::server_side_emit_with_ack(const json::array& data, std::chrono::milliseconds timeout,
+                                                     broadcast_ack_done done) {
+    auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
+    g->expect_nodes(1);  // the other nodes' answers count as this one's recipients
+    const std::string id = random_id().substr(0, 12);
+    {
+        std::lock_guard lock(requests_->mu);
+        requests_->acks[id] = g;
+    }
+    json::object body{{"uid", json::value(node_.uid())},
+                      {"requestId", json::value(id)},
+                      {"type", json::value(static_cast<long long>(server_side_emit_request))},
+                      {"data", json::value(data)}};
+    cluster_node* node = &node_;
+    const std::string channel = request_channel_;
+    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel,
+                                                            body = json::serialize(json::value(std::move(body)))](
+                                                               const redis::reply& r) {
+        long long nodes = 1;
+        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
+            nodes = std::max(1LL, r.elements[1].integer);
+        g->add_recipients(static_cast<std::size_t>(nodes - 1));
+        if (nodes > 1) node->commands().send({"PUBLISH", channel, body});
+    });
+    auto state = requests_;
+    node_.run_after(timeout, [state, id, g] {
+        g->timed_out();
+        std::lock_guard lock(state->mu);
+        state->acks.erase(id);
+    });
+}
+
 void redis_pubsub_adapter::on_request(std::string_view payload) {
     auto read = read_message(payload, request_channel_);
     if (!read) return;
@@ -487,10 +522,20 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             return;
         }
         case server_side_emit_request: {
-            // Delivered to this namespace's server-side handlers. An emit that wants acknowledgements
-            // (requestId) gets none from beastio yet: the Node node reports a timeout with the others' answers.
+            // To this namespace's server-side handlers; one that wants an answer (requestId) gets this
+            // node's, from the first request handler that replies, as a Node node sends it.
             const json::value* data = member(req, "data");
-            if (data && data->is_array()) nsp().deliver_server_side(data->as_array());
+            if (!data || !data->is_array()) return;
+            server_side_reply reply;
+            if (!request_id.empty()) {
+                reply = [node = &node_, channel = response_channel_of(uid), request_id](json::value value) {
+                    json::object body{{"type", json::value(static_cast<long long>(server_side_emit_request))},
+                                      {"requestId", json::value(request_id)},
+                                      {"data", std::move(value)}};
+                    node->commands().send({"PUBLISH", channel, json::serialize(json::value(std::move(body)))});
+                };
+            }
+            nsp().deliver_server_side(data->as_array(), std::move(reply));
             return;
         }
         default: return;

@@ -48,6 +48,9 @@ public:
     void fetch_all_sockets(const broadcast_options& opts, fetch_done done) override;
     void all_rooms(rooms_done done) override;
     void server_side_emit(const json::array& data) override;
+    // SERVER_SIDE_EMIT with a requestId: each other node's answer on the response channels.
+    void server_side_emit_with_ack(const json::array& data, std::chrono::milliseconds timeout,
+                                   broadcast_ack_done done) override;
     // BROADCAST with acks (type 7): every node's recipient count, then their acks.
     void broadcast_with_ack(const std::string& event, const json::array& args, const broadcast_options& opts,
                             std::chrono::milliseconds timeout, broadcast_ack_done done) override;

@@ -405,10 +405,30 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
                            {{"requestId", json::value(request_id)}, {"sockets", json::value(std::move(found))}});
         }
         case message_type::server_side_emit: {
-            // To this namespace's server-side handlers. One that wants acknowledgements (requestId) gets
-            // none from beastio yet: the Node node reports a timeout with the others' answers.
+            // To this namespace's server-side handlers; one that wants an answer (requestId) gets this
+            // node's, from the first request handler that replies.
             const json::value* packet = member(m->data, "packet");
-            if (packet && packet->is_array()) nsp().deliver_server_side(packet->as_array());
+            if (!packet || !packet->is_array()) return;
+            server_side_reply reply;
+            if (!request_id.empty()) {
+                reply = [this, weak = std::weak_ptr<sio_namespace>(nsp().weak_from_this()), to = m->uid,
+                         request_id](json::value answer) {
+                    if (auto keep = weak.lock())
+                        respond(to, message_type::server_side_emit_response,
+                                {{"requestId", json::value(request_id)}, {"packet", std::move(answer)}});
+                };
+            }
+            nsp().deliver_server_side(packet->as_array(), std::move(reply));
+            return;
+        }
+        case message_type::server_side_emit_response: {
+            std::shared_ptr<broadcast_ack_gather> g;
+            {
+                std::lock_guard lock(requests_->mu);
+                if (auto it = requests_->acks.find(request_id); it != requests_->acks.end()) g = it->second;
+            }
+            const json::value* p = member(m->data, "packet");
+            if (g) g->response(p ? *p : json::value());
             return;
         }
         case message_type::fetch_sockets_response: {
@@ -576,6 +596,34 @@ void redis_streams_adapter::broadcast_with_ack(const std::string& event, const j
         if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
             nodes = std::max(1LL, r.elements[1].integer);
         g->expect_nodes(static_cast<std::size_t>(nodes));
+        if (nodes > 1) node->commands().send({"PUBLISH", channel, payload});
+    });
+    auto state = requests_;
+    node_.run_after(timeout, [state, id, g] {
+        g->timed_out();
+        std::lock_guard lock(state->mu);
+        state->acks.erase(id);
+    });
+}
+
+void redis_streams_adapter::server_side_emit_with_ack(const json::array& data, std::chrono::milliseconds timeout,
+                                                      broadcast_ack_done done) {
+    auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
+    g->expect_nodes(1);  // the other nodes' answers count as this one's recipients
+    const std::string id = random_id().substr(0, 16);
+    {
+        std::lock_guard lock(requests_->mu);
+        requests_->acks[id] = g;
+    }
+    auto payload = cluster_wire::encode_pubsub(message(
+        message_type::server_side_emit, json::object{{"requestId", json::value(id)}, {"packet", json::value(data)}}));
+    cluster_node* node = &node_;
+    const std::string channel = public_channel_;
+    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel, payload = std::move(payload)](const redis::reply& r) {
+        long long nodes = 1;
+        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
+            nodes = std::max(1LL, r.elements[1].integer);
+        g->add_recipients(static_cast<std::size_t>(nodes - 1));
         if (nodes > 1) node->commands().send({"PUBLISH", channel, payload});
     });
     auto state = requests_;

@@ -62,6 +62,9 @@ public:
     // The rooms of every node's sockets (a fetch of them all: the protocol has no request of its own for it).
     void all_rooms(rooms_done done) override;
     void server_side_emit(const json::array& data) override;
+    // SERVER_SIDE_EMIT with a requestId: each other node's SERVER_SIDE_EMIT_RESPONSE.
+    void server_side_emit_with_ack(const json::array& data, std::chrono::milliseconds timeout,
+                                   broadcast_ack_done done) override;
     // BROADCAST with a requestId over pub/sub: every node's recipient count, then their acks.
     void broadcast_with_ack(const std::string& event, const json::array& args, const broadcast_options& opts,
                             std::chrono::milliseconds timeout, broadcast_ack_done done) override;

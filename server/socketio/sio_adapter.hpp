@@ -195,6 +195,13 @@ public:
     virtual void all_rooms(rooms_done done);
     // A server-side event (data: [event, args...]) for the same namespace on every other node.
     virtual void server_side_emit(const json::array& /*data*/) {}
+    // The same, with every other node's answer (socket.io's serverSideEmitWithAck):
+    // done runs once with the answers, or at the timeout with an error and what came.
+    // The default: no other node, so no answer to wait for.
+    virtual void server_side_emit_with_ack(const json::array& /*data*/, std::chrono::milliseconds /*timeout*/,
+                                           broadcast_ack_done done) {
+        done(std::nullopt, {});
+    }
     // A broadcast every selected socket (of every node) acknowledges, within
     // timeout (socket.io's io.timeout(t).emit(event, ..., cb)); the default
     // asks this node's sockets. done runs once, possibly on another thread.

@@ -2,6 +2,9 @@
 
 #include "server/core/log.hpp"
 
+#include <atomic>
+#include <memory>
+
 namespace beastio::server {
 
 sio_namespace::sio_namespace(std::string name, const sio_limits& limits, const adapter_factory& factory)
@@ -40,19 +43,45 @@ void sio_namespace::server_side_emit(std::string_view event, const json::array& 
     adapter_->server_side_emit(data);
 }
 
-void sio_namespace::deliver_server_side(json::array data) {
+void sio_namespace::server_side_emit_with_ack(std::string_view event, const json::array& args,
+                                              std::chrono::milliseconds timeout, broadcast_ack_done done) {
+    json::array data;
+    data.reserve(args.size() + 1);
+    data.emplace_back(std::string(event));
+    data.insert(data.end(), args.begin(), args.end());
+    adapter_->server_side_emit_with_ack(data, timeout, std::move(done));
+}
+
+void sio_namespace::deliver_server_side(json::array data, server_side_reply reply) {
     if (data.empty() || !data.front().is_string()) return;
     const std::string event = data.front().as_string();
     data.erase(data.begin());
-    for (auto& h : server_side_handlers_) {
-        json::array args = data;  // each handler gets its own copy
+    // Once per node, whichever handler answers first (as socket.io's callback).
+    server_side_reply once;
+    if (reply) {
+        auto called = std::make_shared<std::atomic<bool>>(false);
+        once = [called, reply = std::move(reply)](json::value answer) {
+            if (!called->exchange(true)) reply(std::move(answer));
+        };
+    } else {
+        once = [](json::value) {};
+    }
+    const auto guarded = [&](const auto& run) {
         try {
-            h(event, args);
+            run();
         } catch (const std::exception& e) {
             log::error("a server-side event handler for {} threw: {}", shown(event, 64), e.what());
         } catch (...) {
             log::error("a server-side event handler for {} threw an exception that is not a std::exception", shown(event, 64));
         }
+    };
+    for (auto& h : server_side_handlers_) {
+        json::array args = data;  // each handler gets its own copy
+        guarded([&] { h(event, args); });
+    }
+    for (auto& h : server_side_request_handlers_) {
+        json::array args = data;
+        guarded([&] { h(event, args, once); });
     }
 }
 

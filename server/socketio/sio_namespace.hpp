@@ -8,6 +8,7 @@
 #include "server/socketio/sio_limits.hpp"
 #include "server/socketio/sio_middleware.hpp"
 #include "server/socketio/sio_socket.hpp"
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -20,6 +21,11 @@ namespace beastio::server {
 using connection_handler = std::function<void(const socket_ptr&)>;
 // A server-side event from another node (socket.io's serverSideEmit): its name and arguments.
 using server_side_handler = std::function<void(const std::string& event, json::array& args)>;
+// The answer to a server-side event that wants one (the first call counts).
+using server_side_reply = std::function<void(json::value answer)>;
+// A server-side event whose sender waits for each node's answer (serverSideEmitWithAck).
+using server_side_request_handler =
+    std::function<void(const std::string& event, json::array& args, const server_side_reply& reply)>;
 
 class sio_dynamic_namespace;
 
@@ -65,8 +71,17 @@ public:
     // starts, run for each one that arrives, on an adapter's thread.
     void server_side_emit(std::string_view event, const json::array& args = {});
     void on_server_side_event(server_side_handler h) { server_side_handlers_.push_back(std::move(h)); }
-    // For adapters: a server-side event arrived (data: [event, args...]).
-    void deliver_server_side(json::array data);
+    // socket.io's serverSideEmit(event, ..., cb): every other node answers once
+    // (its first request handler to reply), within timeout; done gets the
+    // answers, with an error ("operation has timed out") when some node did not.
+    void server_side_emit_with_ack(std::string_view event, const json::array& args, std::chrono::milliseconds timeout,
+                                   broadcast_ack_done done);
+    // The handlers that may answer one (io.on(event, (..., cb) => cb(answer))); they
+    // also run, with a reply that goes nowhere, for an event that wants no answer.
+    void on_server_side_request(server_side_request_handler h) { server_side_request_handlers_.push_back(std::move(h)); }
+    // For adapters: a server-side event arrived (data: [event, args...]);
+    // reply, when set, sends this node's answer (at most once).
+    void deliver_server_side(json::array data, server_side_reply reply = {});
     // The rooms of every node (all_rooms of the adapter); done may run later, on another thread.
     void all_rooms(rooms_done done) { adapter_->all_rooms(std::move(done)); }
 
@@ -93,6 +108,7 @@ private:
     const sio_limits& limits_;
     std::vector<connection_handler> connection_handlers_;
     std::vector<server_side_handler> server_side_handlers_;
+    std::vector<server_side_request_handler> server_side_request_handlers_;
     std::vector<middleware> middlewares_;
     std::unique_ptr<sio_adapter> adapter_;
     // Created by a dynamic namespace: its parent, and the sockets (joined or in

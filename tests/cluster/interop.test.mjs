@@ -55,14 +55,15 @@ async function sendUntil(send, arrived, what) {
   return got;
 }
 
-test('a Node socket.io node in the cluster: its clients get the same gap-free integers as beastio\'s', async (t) => {
+test('three beastio nodes and a Node socket.io node: the Node node\'s clients get the same gap-free integers as beastio\'s', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.cleanup());
-  const nodes = [await startNode(redis, pubsub), await startNode(redis, pubsub)];
+  const nodes = [await startNode(redis, pubsub), await startNode(redis, pubsub), await startNode(redis, pubsub)];
   t.after(() => Promise.all(nodes.map((n) => n.kill())));
   const node = await nodeNode(t, redis);
   await leaderOf(nodes);
-  const clients = [integerClient(nodes[0], 'beastio0'), integerClient(nodes[1], 'beastio1'), plainClient(nodes[1], 'plain1'),
+  const clients = [integerClient(nodes[0], 'beastio0'), integerClient(nodes[1], 'beastio1'), integerClient(nodes[2], 'beastio2'),
+    plainClient(nodes[1], 'plain1'),
     integerClient(node, 'node0'), integerClient(node, 'node1')];
   t.after(() => clients.forEach((c) => c.close()));
   await Promise.all(clients.map((c) => c.connected));
@@ -222,4 +223,10 @@ test('from beastio to the whole cluster: fetch sockets, all rooms and server-sid
   const atBeastio = new Promise((r) => b.once('server-side', (...a) => r(a)));
   assert.equal(await n.emitWithAck('server-emit', 'hi', { a: 1.25 }), true);
   assert.deepEqual(await atBeastio, ['hi', { a: 1.25 }]);
+  // Server-side events with acks both ways: each other node answers once.
+  assert.deepEqual(await b.emitWithAck('server-ask', 'ping?'), { answers: ['pong from node'] });
+  assert.deepEqual(await n.emitWithAck('server-ask', 'ping?'), { answers: ['pong from beastio'] });
+  // Nobody answers "nobody?": the error after the timeout.
+  const unanswered = await b.emitWithAck('server-ask', 'nobody?', 500);
+  assert.equal(unanswered.error, 'operation has timed out');
 });

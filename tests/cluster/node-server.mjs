@@ -75,6 +75,17 @@ api.on('connection', (socket) => {
     ack?.(true);
   });
 });
+// server-ask(event): serverSideEmitWithAck, acking {answers} or {error}; "ping?" from another node is answered.
+api.on('connection', (socket) => {
+  socket.on('server-ask', async (event, ack) => {
+    try {
+      ack({ answers: await api.serverSideEmitWithAck(event) });
+    } catch (e) {
+      ack({ error: e.message });
+    }
+  });
+});
+api.on('ping?', (cb) => cb('pong from node'));
 for (const event of ['hello', 'hi']) {
   api.on(event, (...args) => api.local.emit('server-side', event, ...args));
 }

@@ -207,6 +207,12 @@ test('rooms, fetches and server-side events between beastio and a Node node on t
   const back = new Promise((r) => bapi.once('server-side', (...a) => r(a)));
   assert.equal(await napi.emitWithAck('server-emit', 'hi', 'x'), true);
   assert.deepEqual(await back, ['hi', 'x']);
+  // Server-side events with acks both ways: each other node answers once.
+  assert.deepEqual(await bapi.emitWithAck('server-ask', 'ping?'), { answers: ['pong from node'] });
+  assert.deepEqual(await napi.emitWithAck('server-ask', 'ping?'), { answers: ['pong from beastio'] });
+  // Nobody answers "nobody?": the error after the timeout.
+  const unanswered = await bapi.emitWithAck('server-ask', 'nobody?', 500);
+  assert.equal(unanswered.error, 'operation has timed out');
   // Broadcasts with acks both ways: each node counts its recipients, each client's ack comes back.
   b.on('poll', (ack) => ack('from beastio'));
   n.on('poll', (ack) => ack('from node'));
