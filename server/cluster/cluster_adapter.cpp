@@ -30,4 +30,23 @@ json::value strings_json(const std::vector<std::string>& v) {
     return json::value(std::move(a));
 }
 
+void ack_requests::track(cluster_node& node, const std::string& id, std::shared_ptr<broadcast_ack_gather> g,
+                         std::chrono::milliseconds timeout) {
+    {
+        std::lock_guard lock(mu_);
+        by_id_[id] = g;
+    }
+    node.run_after(timeout, [self = shared_from_this(), id, g] {
+        g->timed_out();
+        std::lock_guard lock(self->mu_);
+        self->by_id_.erase(id);
+    });
+}
+
+std::shared_ptr<broadcast_ack_gather> ack_requests::find(const std::string& id) {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : it->second;
+}
+
 }  // namespace beastio::server::cluster_util

@@ -5,11 +5,15 @@
 // went out.
 #pragma once
 
+#include "server/cluster/cluster_node.hpp"
 #include "server/redis/redis_client.hpp"
 #include "server/socketio/sio_adapter.hpp"
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +40,22 @@ const json::value* member(const json::value& v, std::string_view key);
 // The string, or "" when v is absent or no string.
 std::string string_of(const json::value* v);
 json::value strings_json(const std::vector<std::string>& v);
+
+// Our broadcasts with acks and server-side events with acks, waiting for the
+// other nodes' answers by request id; shared with the callbacks, which may
+// outlive an adapter of a dynamic namespace.
+class ack_requests : public std::enable_shared_from_this<ack_requests> {
+public:
+    // Keeps g under id until timeout, then ends it (what came, with the timeout error) and forgets it.
+    void track(cluster_node& node, const std::string& id, std::shared_ptr<broadcast_ack_gather> g,
+               std::chrono::milliseconds timeout);
+    std::shared_ptr<broadcast_ack_gather> find(const std::string& id);
+
+private:
+    std::mutex mu_;
+    std::unordered_map<std::string, std::shared_ptr<broadcast_ack_gather>> by_id_;
+};
+
 }  // namespace cluster_util
 
 }  // namespace beastio::server

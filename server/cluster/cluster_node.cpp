@@ -5,6 +5,7 @@
 #include "server/core/ids.hpp"
 #include "server/core/log.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 
@@ -115,6 +116,18 @@ void cluster_node::run_after(std::chrono::milliseconds after, std::function<void
     auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, after);
     timer->async_wait([timer, f = std::move(f)](const boost::system::error_code& ec) {
         if (!ec) f();
+    });
+}
+
+void cluster_node::ask_others(const std::string& channel, std::string payload,
+                              std::function<void(std::size_t nodes)> counted) {
+    pub_->send({"PUBSUB", "NUMSUB", channel}, [this, channel, payload = std::move(payload),
+                                               counted = std::move(counted)](const redis::reply& r) {
+        long long nodes = 1;
+        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
+            nodes = std::max(1LL, r.elements[1].integer);
+        counted(static_cast<std::size_t>(nodes));
+        if (nodes > 1) pub_->send({"PUBLISH", channel, payload});
     });
 }
 

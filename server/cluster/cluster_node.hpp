@@ -33,17 +33,19 @@ struct cluster_options {
 
 class stream_reader;
 
-// A subscribed channel's receiver. Its owner clears it (off()) before it goes:
-// none is delivered after. pin keeps the owner alive while a message is
-// delivered (an adapter's namespace, say, which its last socket could release
-// meanwhile on another thread); the owner may then be destroyed when the pin
-// goes, outside the sink's lock.
-class channel_sink {
+// A receiver of what Redis delivers: a subscribed channel's messages
+// (channel_sink), the stream's entries (entry_sink). Its owner clears it
+// (off()) before it goes: none is delivered after. pin keeps the owner alive
+// while a message is delivered (an adapter's namespace, say, which its last
+// socket could release meanwhile on another thread); the owner may then be
+// destroyed when the pin goes, outside the sink's lock.
+template <class... Args>
+class pinned_sink {
 public:
-    using handler = std::function<void(std::string_view channel, std::string_view payload)>;
+    using handler = std::function<void(Args...)>;
     using pinner = std::function<std::shared_ptr<void>()>;
-    channel_sink(handler h, pinner p) : handler_(std::move(h)), pin_(std::move(p)) {}
-    void deliver(std::string_view channel, std::string_view payload) {
+    pinned_sink(handler h, pinner p) : handler_(std::move(h)), pin_(std::move(p)) {}
+    void deliver(Args... args) {
         std::shared_ptr<void> keep;
         handler h;
         {
@@ -53,7 +55,7 @@ public:
             if (!keep) return;  // its owner is going
             h = handler_;
         }
-        h(channel, payload);
+        h(args...);
     }
     void off() {
         std::lock_guard lock(mu_);
@@ -66,6 +68,7 @@ private:
     handler handler_;
     pinner pin_;
 };
+using channel_sink = pinned_sink<std::string_view, std::string_view>;  // channel, payload
 
 class cluster_node {
 public:
@@ -103,6 +106,10 @@ public:
 
     // Runs f after `after` on an I/O thread (request deadlines); thread-safe.
     void run_after(std::chrono::milliseconds after, std::function<void()> f);
+    // A request to the other nodes: counts the nodes listening on channel
+    // (PUBSUB NUMSUB, this one included; 1 when Redis does not answer), gives
+    // the count to counted, then publishes payload if any other node listens.
+    void ask_others(const std::string& channel, std::string payload, std::function<void(std::size_t nodes)> counted);
 
     // The "redis" part of /status, as JSON members: "redis":"up","redis_since":"...", ...
     std::string status_json() const;

@@ -38,7 +38,6 @@ struct redis_pubsub_adapter::requests {
     };
     std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<pending>> by_id;
-    std::unordered_map<std::string, std::shared_ptr<broadcast_ack_gather>> acks;  // our broadcasts with acks
 
     // Once: when every node answered, or at the deadline with what came.
     static void complete(const std::shared_ptr<pending>& p) {
@@ -67,7 +66,8 @@ redis_pubsub_adapter::redis_pubsub_adapter(sio_namespace& nsp, cluster_node& nod
       request_channel_(fmt::format("{}-request#{}#", node.options().key, nsp.name())),
       response_channel_(fmt::format("{}-response#{}#", node.options().key, nsp.name())),
       local_(std::make_unique<sio_memory_adapter>(nsp)),
-      requests_(std::make_shared<requests>()) {
+      requests_(std::make_shared<requests>()),
+      acks_(std::make_shared<cluster_util::ack_requests>()) {
     sink_ = std::make_shared<channel_sink>(
         [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); },
         // The namespace (and so this adapter) lives while a message is delivered.
@@ -252,12 +252,7 @@ void redis_pubsub_adapter::on_response(std::string_view payload) {
     auto msg = read_message(payload, response_channel_);
     if (!msg) return;
     const std::string id = string_of(member(*msg, "requestId"));
-    std::shared_ptr<broadcast_ack_gather> gather;
-    {
-        std::lock_guard lock(requests_->mu);
-        if (auto it = requests_->acks.find(id); it != requests_->acks.end()) gather = it->second;
-    }
-    if (gather) {
+    if (auto gather = acks_->find(id)) {
         // An answer to our broadcast with acks: a node's recipient count, or one recipient's ack.
         const auto type = integer_of(member(*msg, "type"));
         if (type == server_side_emit_request) {
@@ -314,23 +309,21 @@ void redis_pubsub_adapter::ask(long long type, json::object request, fetch_done 
                                      {"type", json::value(type)}});
     auto state = requests_;
     cluster_node* node = &node_;
-    const std::string channel = request_channel_;
     const auto timeout = node_.options().command_timeout;
+    {
+        std::lock_guard lock(state->mu);
+        state->by_id[id] = p;
+    }
     // How many nodes listen (this one included), as the Node adapter's serverCount().
-    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [state, node, channel, timeout, id, p,
-                                                            body = json::value(std::move(request))](const redis::reply& r) {
-        long long nodes = 0;
-        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
-            nodes = r.elements[1].integer;
-        if (nodes <= 1) return requests::complete(p);  // alone (or Redis away): this node's answer
-        p->expected = static_cast<std::size_t>(nodes - 1);
-        {
-            std::lock_guard lock(state->mu);
-            state->by_id[id] = p;
-        }
-        node->commands().send({"PUBLISH", channel, json::serialize(body)});
-        node->run_after(timeout, [state, id] { state->finish(id); });
-    });
+    node_.ask_others(request_channel_, json::serialize(json::value(std::move(request))),
+                     [state, node, timeout, id, p](std::size_t nodes) {
+                         {
+                             std::lock_guard lock(state->mu);
+                             p->expected = nodes - 1;
+                         }
+                         if (nodes <= 1) return state->finish(id);  // alone (or Redis away): this node's answer
+                         node->run_after(timeout, [state, id] { state->finish(id); });
+                     });
 }
 
 void redis_pubsub_adapter::fetch_all_sockets(const broadcast_options& opts, fetch_done done) {
@@ -356,10 +349,7 @@ void redis_pubsub_adapter::broadcast_with_ack(const std::string& event, const js
     if (opts.local) return sio_adapter::broadcast_with_ack(event, args, opts, timeout, std::move(done));
     auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
     const std::string id = random_id().substr(0, 12);
-    {
-        std::lock_guard lock(requests_->mu);
-        requests_->acks[id] = g;
-    }
+    acks_->track(node_, id, g, timeout);
     local_broadcast_with_ack(event, args, opts, timeout, g);
     // The request as a Node node sends it (msgpack): the packet, the selection, the timeout.
     json::array data{json::value(event)};
@@ -372,23 +362,8 @@ void redis_pubsub_adapter::broadcast_with_ack(const std::string& event, const js
         {"opts", json::object{{"rooms", strings_json(opts.rooms)},
                               {"except", strings_json(opts.except)},
                               {"flags", json::object{{"timeout", json::value(static_cast<long long>(timeout.count()))}}}}}};
-    auto state = requests_;
-    cluster_node* node = &node_;
-    const std::string channel = request_channel_;
-    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel,
-                                                            body = msgpack::encode(cluster_wire::to_msgpack(request))](
-                                                               const redis::reply& r) {
-        long long nodes = 1;
-        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
-            nodes = std::max(1LL, r.elements[1].integer);
-        g->expect_nodes(static_cast<std::size_t>(nodes));
-        if (nodes > 1) node->commands().send({"PUBLISH", channel, body});
-    });
-    node_.run_after(timeout, [state, id, g] {
-        g->timed_out();
-        std::lock_guard lock(state->mu);
-        state->acks.erase(id);
-    });
+    node_.ask_others(request_channel_, msgpack::encode(cluster_wire::to_msgpack(request)),
+                     [g](std::size_t nodes) { g->expect_nodes(nodes); });
 }
 
 void redis_pubsub_adapter::server_side_emit_with_ack(const json::array& data, std::chrono::milliseconds timeout,
@@ -396,31 +371,13 @@ void redis_pubsub_adapter::server_side_emit_with_ack(const json::array& data, st
     auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
     g->expect_nodes(1);  // the other nodes' answers count as this one's recipients
     const std::string id = random_id().substr(0, 12);
-    {
-        std::lock_guard lock(requests_->mu);
-        requests_->acks[id] = g;
-    }
+    acks_->track(node_, id, g, timeout);
     json::object body{{"uid", json::value(node_.uid())},
                       {"requestId", json::value(id)},
                       {"type", json::value(static_cast<long long>(server_side_emit_request))},
                       {"data", json::value(data)}};
-    cluster_node* node = &node_;
-    const std::string channel = request_channel_;
-    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel,
-                                                            body = json::serialize(json::value(std::move(body)))](
-                                                               const redis::reply& r) {
-        long long nodes = 1;
-        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
-            nodes = std::max(1LL, r.elements[1].integer);
-        g->add_recipients(static_cast<std::size_t>(nodes - 1));
-        if (nodes > 1) node->commands().send({"PUBLISH", channel, body});
-    });
-    auto state = requests_;
-    node_.run_after(timeout, [state, id, g] {
-        g->timed_out();
-        std::lock_guard lock(state->mu);
-        state->acks.erase(id);
-    });
+    node_.ask_others(request_channel_, json::serialize(json::value(std::move(body))),
+                     [g](std::size_t nodes) { g->add_recipients(nodes - 1); });
 }
 
 void redis_pubsub_adapter::on_request(std::string_view payload) {

@@ -99,6 +99,7 @@ private:
     std::mutex mu_;
     std::unordered_set<std::string> sid_channels_;  // under mu_: sockets whose id room is subscribed
     std::shared_ptr<requests> requests_;
+    std::shared_ptr<cluster_util::ack_requests> acks_;
     std::atomic<std::uint64_t> published_{0}, received_{0};
 };
 

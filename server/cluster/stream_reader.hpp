@@ -22,35 +22,8 @@
 
 namespace beastio::server {
 
-// A namespace's receiver of stream entries; the same contract as channel_sink.
-class entry_sink {
-public:
-    using handler = std::function<void(const cluster_wire::stream_id& id, const cluster_wire::cluster_message& m)>;
-    using pinner = std::function<std::shared_ptr<void>()>;
-    entry_sink(handler h, pinner p) : handler_(std::move(h)), pin_(std::move(p)) {}
-    void deliver(const cluster_wire::stream_id& id, const cluster_wire::cluster_message& m) {
-        std::shared_ptr<void> keep;
-        handler h;
-        {
-            std::lock_guard lock(mu_);
-            if (!handler_) return;
-            keep = pin_();
-            if (!keep) return;
-            h = handler_;
-        }
-        h(id, m);
-    }
-    void off() {
-        std::lock_guard lock(mu_);
-        handler_ = nullptr;
-        pin_ = nullptr;
-    }
-
-private:
-    std::mutex mu_;
-    handler handler_;
-    pinner pin_;
-};
+// A namespace's receiver of stream entries (pinned_sink's contract).
+using entry_sink = pinned_sink<const cluster_wire::stream_id&, const cluster_wire::cluster_message&>;
 
 class stream_reader {
 public:

@@ -46,7 +46,6 @@ struct redis_streams_adapter::requests {
     };
     std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<pending>> by_id;
-    std::unordered_map<std::string, std::shared_ptr<broadcast_ack_gather>> acks;  // our broadcasts with acks
 
     void finish(const std::string& id) {
         std::shared_ptr<pending> p;
@@ -93,7 +92,8 @@ redis_streams_adapter::redis_streams_adapter(sio_namespace& nsp, cluster_node& n
       window_(nsp.limits().recovery.log.window),
       refresh_(refresh_of(window_)),
       local_(std::make_unique<sio_memory_adapter>(nsp, false)),
-      requests_(std::make_shared<requests>()) {
+      requests_(std::make_shared<requests>()),
+      acks_(std::make_shared<cluster_util::ack_requests>()) {
     // The namespace (and so this adapter) lives while a message or an entry is delivered.
     auto pin = [&nsp]() -> std::shared_ptr<void> { return nsp.weak_from_this().lock(); };
     sink_ = std::make_shared<channel_sink>(
@@ -422,13 +422,8 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
             return;
         }
         case message_type::server_side_emit_response: {
-            std::shared_ptr<broadcast_ack_gather> g;
-            {
-                std::lock_guard lock(requests_->mu);
-                if (auto it = requests_->acks.find(request_id); it != requests_->acks.end()) g = it->second;
-            }
             const json::value* p = member(m->data, "packet");
-            if (g) g->response(p ? *p : json::value());
+            if (auto g = acks_->find(request_id)) g->response(p ? *p : json::value());
             return;
         }
         case message_type::fetch_sockets_response: {
@@ -457,11 +452,7 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
         }
         case message_type::broadcast_client_count:
         case message_type::broadcast_ack: {
-            std::shared_ptr<broadcast_ack_gather> g;
-            {
-                std::lock_guard lock(requests_->mu);
-                if (auto it = requests_->acks.find(request_id); it != requests_->acks.end()) g = it->second;
-            }
+            auto g = acks_->find(request_id);
             if (!g) return;  // ended already
             if (static_cast<message_type>(m->type) == message_type::broadcast_ack) {
                 const json::value* p = member(m->data, "packet");
@@ -536,26 +527,22 @@ void redis_streams_adapter::fetch_all_sockets(const broadcast_options& opts, fet
     const std::string id = random_id().substr(0, 16);
     json::value data = json::object{{"opts", cluster_wire::selection_data(opts.rooms, opts.except)},
                                     {"requestId", json::value(id)}};
-    auto request = cluster_wire::encode_pubsub(message(message_type::fetch_sockets, std::move(data)));
     auto state = requests_;
     cluster_node* node = &node_;
-    const std::string channel = public_channel_;
     const auto timeout = node_.options().command_timeout;
-    // How many nodes listen (this one included), as the Node adapter's serverCount().
-    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [state, node, channel, timeout, id, p,
-                                                            request = std::move(request)](const redis::reply& r) {
-        long long nodes = 0;
-        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
-            nodes = r.elements[1].integer;
-        if (nodes <= 1) return p->done(std::move(p->sockets));  // alone (or Redis away): this node's answer
-        p->expected = static_cast<std::size_t>(nodes - 1);
-        {
-            std::lock_guard lock(state->mu);
-            state->by_id[id] = p;
-        }
-        node->commands().send({"PUBLISH", channel, request});
-        node->run_after(timeout, [state, id] { state->finish(id); });
-    });
+    {
+        std::lock_guard lock(state->mu);
+        state->by_id[id] = p;
+    }
+    node_.ask_others(public_channel_, cluster_wire::encode_pubsub(message(message_type::fetch_sockets, std::move(data))),
+                     [state, node, timeout, id, p](std::size_t nodes) {
+                         {
+                             std::lock_guard lock(state->mu);
+                             p->expected = nodes - 1;
+                         }
+                         if (nodes <= 1) return state->finish(id);  // alone (or Redis away): this node's answer
+                         node->run_after(timeout, [state, id] { state->finish(id); });
+                     });
 }
 
 void redis_streams_adapter::all_rooms(rooms_done done) {
@@ -575,10 +562,7 @@ void redis_streams_adapter::broadcast_with_ack(const std::string& event, const j
     if (opts.local) return sio_adapter::broadcast_with_ack(event, args, opts, timeout, std::move(done));
     auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
     const std::string id = random_id().substr(0, 16);
-    {
-        std::lock_guard lock(requests_->mu);
-        requests_->acks[id] = g;
-    }
+    acks_->track(node_, id, g, timeout);
     local_broadcast_with_ack(event, args, opts, timeout, g);
     cluster_wire::broadcast_body b;
     json::array data{json::value(event)};
@@ -588,22 +572,9 @@ void redis_streams_adapter::broadcast_with_ack(const std::string& event, const j
     b.except = opts.except;
     b.request_id = id;
     b.timeout = static_cast<long long>(timeout.count());
-    auto payload = cluster_wire::encode_pubsub(message(message_type::broadcast, cluster_wire::make_broadcast_data(b, nsp().name())));
-    cluster_node* node = &node_;
-    const std::string channel = public_channel_;
-    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel, payload = std::move(payload)](const redis::reply& r) {
-        long long nodes = 1;
-        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
-            nodes = std::max(1LL, r.elements[1].integer);
-        g->expect_nodes(static_cast<std::size_t>(nodes));
-        if (nodes > 1) node->commands().send({"PUBLISH", channel, payload});
-    });
-    auto state = requests_;
-    node_.run_after(timeout, [state, id, g] {
-        g->timed_out();
-        std::lock_guard lock(state->mu);
-        state->acks.erase(id);
-    });
+    node_.ask_others(public_channel_,
+                     cluster_wire::encode_pubsub(message(message_type::broadcast, cluster_wire::make_broadcast_data(b, nsp().name()))),
+                     [g](std::size_t nodes) { g->expect_nodes(nodes); });
 }
 
 void redis_streams_adapter::server_side_emit_with_ack(const json::array& data, std::chrono::milliseconds timeout,
@@ -611,27 +582,11 @@ void redis_streams_adapter::server_side_emit_with_ack(const json::array& data, s
     auto g = std::make_shared<broadcast_ack_gather>(std::move(done));
     g->expect_nodes(1);  // the other nodes' answers count as this one's recipients
     const std::string id = random_id().substr(0, 16);
-    {
-        std::lock_guard lock(requests_->mu);
-        requests_->acks[id] = g;
-    }
-    auto payload = cluster_wire::encode_pubsub(message(
-        message_type::server_side_emit, json::object{{"requestId", json::value(id)}, {"packet", json::value(data)}}));
-    cluster_node* node = &node_;
-    const std::string channel = public_channel_;
-    node_.commands().send({"PUBSUB", "NUMSUB", channel}, [g, node, channel, payload = std::move(payload)](const redis::reply& r) {
-        long long nodes = 1;
-        if (r.t == redis::reply::type::array && r.elements.size() == 2 && r.elements[1].t == redis::reply::type::integer)
-            nodes = std::max(1LL, r.elements[1].integer);
-        g->add_recipients(static_cast<std::size_t>(nodes - 1));
-        if (nodes > 1) node->commands().send({"PUBLISH", channel, payload});
-    });
-    auto state = requests_;
-    node_.run_after(timeout, [state, id, g] {
-        g->timed_out();
-        std::lock_guard lock(state->mu);
-        state->acks.erase(id);
-    });
+    acks_->track(node_, id, g, timeout);
+    node_.ask_others(public_channel_,
+                     cluster_wire::encode_pubsub(message(message_type::server_side_emit,
+                                                         json::object{{"requestId", json::value(id)}, {"packet", json::value(data)}})),
+                     [g](std::size_t nodes) { g->add_recipients(nodes - 1); });
 }
 
 void redis_streams_adapter::server_side_emit(const json::array& data) {

@@ -122,6 +122,7 @@ private:
     std::shared_ptr<channel_sink> sink_;
     std::shared_ptr<entry_sink> entries_;
     std::shared_ptr<requests> requests_;
+    std::shared_ptr<cluster_util::ack_requests> acks_;
     mutable std::mutex mu_;  // never held while taking the reader's lock
     std::unordered_map<std::string, live_session> live_;  // by sid, under mu_: the sockets whose session is written
     std::atomic<std::uint64_t> published_{0}, received_{0};
