@@ -448,7 +448,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             return answer({{"sockets", json::value(std::move(found))}});
         }
         case broadcast_with_ack_request: {
-            // A broadcast whose every recipient acknowledges: the count first, then each ack (msgpack, as Node).
+            // A broadcast whose every recipient acknowledges: each ack, and the count of recipients (msgpack, as Node).
             const json::value* packet = member(req, "packet");
             const json::value* data = packet ? member(*packet, "data") : nullptr;
             if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_string()) return;
@@ -459,11 +459,10 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             const auto& a = data->as_array();
             const std::string event = a.front().as_string();
             const json::array args(a.begin() + 1, a.end());
-            const auto targets = local_->sockets(opts);
-            answer({{"type", json::value(static_cast<long long>(broadcast_client_count))},
-                    {"clientCount", json::value(static_cast<unsigned long>(targets.size()))}});
-            for (const auto& s : targets) {
-                s->emit_with_ack(event, args, timeout,
+            // Counted once sent: a socket that refuses the emit (going, too many acks outstanding) will not answer.
+            std::size_t sent = 0;
+            for (const auto& s : local_->sockets(opts)) {
+                sent += s->emit_with_ack(event, args, timeout,
                                  [node = &node_, channel = response_channel_of(uid), request_id](
                                      const std::optional<ack_error>& err, json::array& got) {
                                      if (err) return;
@@ -474,9 +473,10 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
                                      m.emplace_back("packet", got.empty() ? msgpack::value(msgpack::nil{})
                                                                           : cluster_wire::to_msgpack(got.front()));
                                      node->commands().send({"PUBLISH", channel, msgpack::encode(msgpack::value(std::move(m)))});
-                                 });
+                                 }) ? 1 : 0;
             }
-            return;
+            return answer({{"type", json::value(static_cast<long long>(broadcast_client_count))},
+                           {"clientCount", json::value(static_cast<unsigned long>(sent))}});
         }
         case server_side_emit_request: {
             // To this namespace's server-side handlers; one that wants an answer (requestId) gets this

@@ -138,7 +138,7 @@ redis::command redis_streams_adapter::xadd(const cluster_wire::cluster_message& 
 
 std::string redis_streams_adapter::session_key(const std::string& pid) const { return "sio:session:" + pid; }
 
-void redis_streams_adapter::write_session(const sio_socket& s, const live_session& l, std::chrono::milliseconds ttl) {
+cluster_wire::session_record redis_streams_adapter::record_of(const sio_socket& s, const live_session& l) const {
     cluster_wire::session_record r;
     r.sid = s.id();
     r.pid = l.pid;
@@ -146,10 +146,18 @@ void redis_streams_adapter::write_session(const sio_socket& s, const live_sessio
     for (auto& room : local_->socket_rooms(s.id())) r.rooms.push_back(std::move(room));
     r.data = s.data();
     if (!l.offset.empty()) r.offset = l.offset;
-    node_.commands().send({"SET", session_key(l.pid), cluster_wire::encode_session(r), "PX", std::to_string(ttl.count())},
+    return r;
+}
+
+void redis_streams_adapter::send_session(const std::string& pid, std::string encoded, std::chrono::milliseconds ttl) {
+    node_.commands().send({"SET", session_key(pid), std::move(encoded), "PX", std::to_string(ttl.count())},
                           [](const redis::reply& rep) {
                               if (rep.is_error()) log::debug("cluster: a session was not written: {}", rep.str);
                           });
+}
+
+void redis_streams_adapter::write_session(const sio_socket& s, const live_session& l, std::chrono::milliseconds ttl) {
+    send_session(l.pid, cluster_wire::encode_session(record_of(s, l)), ttl);
 }
 
 void redis_streams_adapter::arm_refresh() {
@@ -165,29 +173,36 @@ void redis_streams_adapter::arm_refresh() {
 // The sessions of the sockets connected here, written again now and then: if
 // this node dies, each still outlives it by the recovery window.
 void redis_streams_adapter::refresh_sessions() {
-    std::vector<socket_ptr> sockets;
+    std::vector<std::pair<socket_ptr, live_session>> live;
     {
         std::lock_guard lock(mu_);
-        sockets.reserve(live_.size());
+        live.reserve(live_.size());
         for (const auto& [sid, l] : live_)
-            if (auto s = local_->find(sid); s && s.get() == l.socket) sockets.push_back(std::move(s));
+            if (auto s = local_->find(sid); s && s.get() == l.socket) live.emplace_back(std::move(s), l);
     }
+    // Encoded outside the lock (joins and the stream's deliveries go on meanwhile); sent under it, for the
+    // sockets still here, so that a refresh never lands after the write of a socket that went.
+    std::vector<std::pair<std::string, std::string>> encoded;
+    encoded.reserve(live.size());
+    for (const auto& [s, l] : live) encoded.emplace_back(s->id(), cluster_wire::encode_session(record_of(*s, l)));
     std::lock_guard lock(mu_);
-    for (const auto& s : sockets) {
-        auto it = live_.find(s->id());
-        if (it == live_.end() || it->second.socket != s.get()) continue;
-        write_session(*s, it->second, window_ + refresh_);
+    for (std::size_t i = 0; i < live.size(); ++i) {
+        auto it = live_.find(encoded[i].first);
+        if (it == live_.end() || it->second.socket != live[i].first.get()) continue;
+        send_session(it->second.pid, std::move(encoded[i].second), window_ + refresh_);
     }
 }
 
 // ---- membership ----
 
 void redis_streams_adapter::add_socket(const socket_ptr& s) {
-    local_->add_socket(s);
-    if (!recovers() || s->pid().empty()) return;
-    // Where it starts reading: every entry after the reader's position reaches it live (none
-    // while the reader has not reached Redis yet: such a session resumes only with the client's offset).
-    const std::string offset = reader_.ready() ? reader_.position().str() : std::string();
+    if (!recovers() || s->pid().empty()) return local_->add_socket(s);
+    // Where it starts reading, taken as it joins, between two entries: every entry after it reaches the
+    // socket live (no position while the reader has not reached Redis: then only the client's offset resumes it).
+    const std::string offset = reader_.with_position([&](const stream_id& position) {
+        local_->add_socket(s);
+        return reader_.ready() ? position.str() : std::string();
+    });
     std::lock_guard lock(mu_);
     auto& l = live_[s->id()];
     l = live_session{s.get(), s->pid(), offset};
@@ -267,7 +282,8 @@ broadcast_result redis_streams_adapter::broadcast(const broadcast_packet& packet
         return local_->broadcast(packet, opts);
     }
     ++published_;
-    if (!stored(packet, opts.is_volatile)) {
+    // Before the reader knows where the stream is, it would start after this entry: delivered here now instead.
+    if (!stored(packet, opts.is_volatile) || !reader_.ready()) {
         const auto result = local_->broadcast(packet, opts);  // never waits for Redis
         node_.commands().send(publication(*data, opts), [](const redis::reply& r) {
             if (r.is_error()) log::debug("cluster: a broadcast did not reach the other nodes: {}", r.str);
@@ -280,6 +296,12 @@ broadcast_result redis_streams_adapter::broadcast(const broadcast_packet& packet
     std::weak_ptr<sio_namespace> weak = nsp().weak_from_this();
     node_.commands().send(publication(*shared, opts), [this, weak, shared, opts](const redis::reply& r) {
         if (!r.is_error()) return;
+        // Only a command that never went out is surely not in the stream; after a connection lost with it
+        // written, the entry may be there, and the reader delivers it (delivering it here too would be twice).
+        if (!r.str.starts_with("redis unavailable") && !r.str.starts_with("redis overloaded")) {
+            log::debug("cluster: a broadcast's XADD got no answer ({}): delivered if it reached the stream", r.str);
+            return;
+        }
         auto keep = weak.lock();
         if (!keep) return;
         log::debug("cluster: a broadcast went to this node's clients only (not kept for recovery): {}", r.str);
@@ -497,14 +519,15 @@ void redis_streams_adapter::on_ack_broadcast(const cluster_wire::cluster_message
     opts.except = b.except;
     const auto targets = local_->sockets(opts);
     const std::string request_id = *b.request_id;
-    respond(m.uid, message_type::broadcast_client_count,
-            {{"requestId", json::value(request_id)}, {"clientCount", json::value(static_cast<unsigned long>(targets.size()))}});
     const auto& a = b.data.as_array();
     const std::string event = a.front().as_string();
     const json::array args(a.begin() + 1, a.end());
     const auto timeout = std::chrono::milliseconds(b.timeout && *b.timeout > 0 ? *b.timeout : 5000);
+    // Counted once sent: a socket that refuses the emit (it is going, or has too many acks outstanding)
+    // will not answer, and the requester must not wait for it.
+    std::size_t sent = 0;
     for (const auto& s : targets) {
-        s->emit_with_ack(event, args, timeout,
+        sent += s->emit_with_ack(event, args, timeout,
                          [node = &node_, channel = cluster_wire::room_channel(node_.options().key, nsp().name(), m.uid),
                           reply = message(message_type::broadcast_ack, {}),
                           request_id](const std::optional<ack_error>& err, json::array& got) mutable {
@@ -513,8 +536,10 @@ void redis_streams_adapter::on_ack_broadcast(const cluster_wire::cluster_message
                              reply.data = json::object{{"requestId", json::value(request_id)},
                                                        {"packet", got.empty() ? json::value() : got.front()}};
                              node->commands().send({"PUBLISH", channel, cluster_wire::encode_pubsub(reply)});
-                         });
+                         }) ? 1 : 0;
     }
+    respond(m.uid, message_type::broadcast_client_count,
+            {{"requestId", json::value(request_id)}, {"clientCount", json::value(static_cast<unsigned long>(sent))}});
 }
 
 void redis_streams_adapter::fetch_all_sockets(const broadcast_options& opts, fetch_done done) {
@@ -696,7 +721,7 @@ void redis_streams_adapter::scan(std::shared_ptr<restore_job> job) {
 // replayed, what comes after reaches the socket live.
 void redis_streams_adapter::adopt(std::shared_ptr<restore_job> job, int attempt) {
     std::weak_ptr<sio_namespace> weak = nsp().weak_from_this();
-    job->socket->run_on_connection([this, weak, job, attempt] {
+    const bool queued = job->socket->run_on_connection([this, weak, job, attempt] {
         auto keep = weak.lock();
         if (!keep) return job->fail("the namespace is gone");
         const auto& s = job->socket;
@@ -715,6 +740,8 @@ void redis_streams_adapter::adopt(std::shared_ptr<restore_job> job, int attempt)
             state.data = job->session.data;
             // A socket of this node still holding the session (a half-open connection) lets go.
             holder = local_->find(state.sid);
+            // Rooms the new socket joined under its own id (in middleware) go: it takes the session's.
+            for (const auto& r : local_->socket_rooms(s->id())) local_->leave(s->id(), r);
             s->adopt_session(state);
             local_->add_socket(s);
             for (const auto& r : state.rooms) local_->join(state.sid, r, std::numeric_limits<std::size_t>::max());
@@ -740,14 +767,7 @@ void redis_streams_adapter::adopt(std::shared_ptr<restore_job> job, int attempt)
                 });
                 return;
             case step::scan_more: return scan(job);
-            case step::gone: {
-                // The connection went while the session was read: it goes back for the next attempt.
-                cluster_wire::session_record r = job->session;
-                r.offset = job->from.str();
-                node_.commands().send({"SET", session_key(job->pid), cluster_wire::encode_session(r), "PX",
-                                       std::to_string(window_.count())});
-                return job->fail("its connection is gone");
-            }
+            case step::gone: return give_back(*job);
             case step::adopted: break;
         }
         if (holder && holder != s) holder->close_connection(close_cause::session_resumed);
@@ -759,6 +779,16 @@ void redis_streams_adapter::adopt(std::shared_ptr<restore_job> job, int attempt)
         job->finished = true;
         job->done({true, {}, replayed});
     });
+    if (!queued) give_back(*job);
+}
+
+// The connection went while its session was read (GETDEL took it): the session goes back for the next attempt.
+void redis_streams_adapter::give_back(restore_job& job) {
+    cluster_wire::session_record r = job.session;
+    r.offset = job.from.str();
+    node_.commands().send({"SET", session_key(job.pid), cluster_wire::encode_session(r), "PX",
+                           std::to_string(window_.count())});
+    job.fail("its connection is gone");
 }
 
 }  // namespace beastio::server

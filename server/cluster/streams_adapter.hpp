@@ -98,6 +98,8 @@ private:
     redis::command xadd(const cluster_wire::cluster_message& m) const;
     // A session's key and its record, from this node's view of the socket.
     std::string session_key(const std::string& pid) const;
+    cluster_wire::session_record record_of(const sio_socket& s, const live_session& l) const;
+    void send_session(const std::string& pid, std::string encoded, std::chrono::milliseconds ttl);
     // Under mu_: SET of the socket's session (ttl: how long it outlives a silence of this node).
     void write_session(const sio_socket& s, const live_session& l, std::chrono::milliseconds ttl);
     void refresh_sessions();
@@ -111,6 +113,7 @@ private:
 
     void scan(std::shared_ptr<restore_job> job);
     void adopt(std::shared_ptr<restore_job> job, int attempt);
+    void give_back(restore_job& job);
 
     cluster_node& node_;
     stream_reader& reader_;

@@ -30,8 +30,11 @@ void sio_socket::close_connection(close_cause cause) {
     if (auto c = conn_.lock()) c->close(cause);
 }
 
-void sio_socket::run_on_connection(std::function<void()> f) {
-    if (auto c = conn_.lock()) c->run_on_strand(std::move(f));
+bool sio_socket::run_on_connection(std::function<void()> f) {
+    auto c = conn_.lock();
+    if (!c) return false;
+    c->run_on_strand(std::move(f));
+    return true;
 }
 
 const sio_handshake& sio_socket::handshake() const {

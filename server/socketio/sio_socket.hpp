@@ -133,8 +133,9 @@ public:
     void adopt_session(const session_state& st);
     // For adapters: closes this socket's whole connection.
     void close_connection(close_cause cause);
-    // For adapters: runs f on this socket's connection strand (dropped when the connection is gone).
-    void run_on_connection(std::function<void()> f);
+    // For adapters: runs f on this socket's connection strand; false (and f
+    // dropped) when the connection is gone already.
+    bool run_on_connection(std::function<void()> f);
     // True once the socket has left its namespace for good (it never joins again).
     bool left() const { return left_.load(std::memory_order_seq_cst); }
 
