@@ -24,6 +24,7 @@ namespace {
 log::throttle streams_malformed_log{std::chrono::seconds(10)};
 
 constexpr std::size_t scan_batch = 500;  // entries per XRANGE of a restore
+constexpr std::chrono::milliseconds refresh_step{100};  // between two slices of a session refresh
 
 std::chrono::milliseconds refresh_of(std::chrono::milliseconds window) {
     return std::clamp(window / 3, std::chrono::milliseconds(1000), std::chrono::milliseconds(30000));
@@ -103,7 +104,6 @@ redis_streams_adapter::redis_streams_adapter(sio_namespace& nsp, cluster_node& n
     node_.subscribe(public_channel_, sink_);
     node_.subscribe(private_channel_, sink_);
     reader_.add(nsp.name(), entries_);
-    if (recovers()) arm_refresh();
 }
 
 redis_streams_adapter::~redis_streams_adapter() {
@@ -171,26 +171,53 @@ void redis_streams_adapter::arm_refresh() {
 }
 
 // The sessions of the sockets connected here, written again now and then: if
-// this node dies, each still outlives it by the recovery window.
+// this node dies, each still outlives it by the recovery window. A round is
+// spread over half the interval, a slice every refresh_step, so that many
+// sockets never make one burst of commands.
 void redis_streams_adapter::refresh_sessions() {
+    auto round = std::make_shared<std::vector<std::weak_ptr<sio_socket>>>();
+    {
+        std::lock_guard lock(mu_);
+        round->reserve(live_.size());
+        for (const auto& [sid, l] : live_)
+            if (auto s = local_->find(sid); s && s.get() == l.socket) round->push_back(s);
+    }
+    if (round->empty()) return;
+    const std::size_t steps = std::max<std::size_t>(1, static_cast<std::size_t>((refresh_ / 2) / refresh_step));
+    refresh_slice(round, 0, (round->size() + steps - 1) / steps);
+}
+
+void redis_streams_adapter::refresh_slice(std::shared_ptr<std::vector<std::weak_ptr<sio_socket>>> round,
+                                          std::size_t from, std::size_t slice) {
+    const std::size_t to = std::min(round->size(), from + slice);
     std::vector<std::pair<socket_ptr, live_session>> live;
     {
         std::lock_guard lock(mu_);
-        live.reserve(live_.size());
-        for (const auto& [sid, l] : live_)
-            if (auto s = local_->find(sid); s && s.get() == l.socket) live.emplace_back(std::move(s), l);
+        for (std::size_t i = from; i < to; ++i) {
+            auto s = (*round)[i].lock();
+            if (!s) continue;
+            if (auto it = live_.find(s->id()); it != live_.end() && it->second.socket == s.get())
+                live.emplace_back(std::move(s), it->second);
+        }
     }
     // Encoded outside the lock (joins and the stream's deliveries go on meanwhile); sent under it, for the
     // sockets still here, so that a refresh never lands after the write of a socket that went.
-    std::vector<std::pair<std::string, std::string>> encoded;
+    std::vector<std::string> encoded;
     encoded.reserve(live.size());
-    for (const auto& [s, l] : live) encoded.emplace_back(s->id(), cluster_wire::encode_session(record_of(*s, l)));
-    std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < live.size(); ++i) {
-        auto it = live_.find(encoded[i].first);
-        if (it == live_.end() || it->second.socket != live[i].first.get()) continue;
-        send_session(it->second.pid, std::move(encoded[i].second), window_ + refresh_);
+    for (const auto& [s, l] : live) encoded.push_back(cluster_wire::encode_session(record_of(*s, l)));
+    {
+        std::lock_guard lock(mu_);
+        for (std::size_t i = 0; i < live.size(); ++i) {
+            auto it = live_.find(live[i].first->id());
+            if (it == live_.end() || it->second.socket != live[i].first.get()) continue;
+            send_session(it->second.pid, std::move(encoded[i]), live_ttl());
+        }
     }
+    if (to >= round->size()) return;
+    std::weak_ptr<sio_namespace> weak = nsp().weak_from_this();
+    node_.run_after(refresh_step, [this, weak, round, to, slice] {
+        if (auto keep = weak.lock()) refresh_slice(round, to, slice);
+    });
 }
 
 // ---- membership ----
@@ -203,10 +230,12 @@ void redis_streams_adapter::add_socket(const socket_ptr& s) {
         local_->add_socket(s);
         return reader_.ready() ? position.str() : std::string();
     });
+    // The refresh starts with the first session (the namespace's own shared pointer, which it holds, exists by now).
+    if (!refresh_armed_.exchange(true)) arm_refresh();
     std::lock_guard lock(mu_);
     auto& l = live_[s->id()];
     l = live_session{s.get(), s->pid(), offset};
-    write_session(*s, l, window_ + refresh_);
+    write_session(*s, l, live_ttl());
 }
 
 void redis_streams_adapter::remove_socket(sio_socket& s, bool keep_session) {
@@ -228,7 +257,7 @@ sio_adapter::join_result redis_streams_adapter::join(const std::string& sid, con
     if (auto s = local_->find(sid)) {
         std::lock_guard lock(mu_);
         if (auto it = live_.find(sid); it != live_.end() && it->second.socket == s.get())
-            write_session(*s, it->second, window_ + refresh_);
+            write_session(*s, it->second, live_ttl());
     }
     return r;
 }
@@ -239,7 +268,7 @@ void redis_streams_adapter::leave(const std::string& sid, const std::string& roo
     if (auto s = local_->find(sid)) {
         std::lock_guard lock(mu_);
         if (auto it = live_.find(sid); it != live_.end() && it->second.socket == s.get())
-            write_session(*s, it->second, window_ + refresh_);
+            write_session(*s, it->second, live_ttl());
     }
 }
 
@@ -755,7 +784,7 @@ void redis_streams_adapter::adopt(std::shared_ptr<restore_job> job, int attempt)
             std::lock_guard lock(mu_);
             auto& l = live_[state.sid];
             l = live_session{s.get(), state.pid, std::max(last, position).str()};
-            write_session(*s, l, window_ + refresh_);
+            write_session(*s, l, live_ttl());
             return step::adopted;
         });
         switch (st) {

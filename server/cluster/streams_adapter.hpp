@@ -103,6 +103,9 @@ private:
     // Under mu_: SET of the socket's session (ttl: how long it outlives a silence of this node).
     void write_session(const sio_socket& s, const live_session& l, std::chrono::milliseconds ttl);
     void refresh_sessions();
+    void refresh_slice(std::shared_ptr<std::vector<std::weak_ptr<sio_socket>>> round, std::size_t from, std::size_t slice);
+    // A live session's time to live: the window, past the longest gap between two refreshes of it.
+    std::chrono::milliseconds live_ttl() const { return window_ + 2 * refresh_; }
     void arm_refresh();
 
     void on_entry(const cluster_wire::stream_id& id, const cluster_wire::cluster_message& m);
@@ -128,6 +131,7 @@ private:
     std::shared_ptr<cluster_util::ack_requests> acks_;
     mutable std::mutex mu_;  // never held while taking the reader's lock
     std::unordered_map<std::string, live_session> live_;  // by sid, under mu_: the sockets whose session is written
+    std::atomic<bool> refresh_armed_{false};
     std::atomic<std::uint64_t> published_{0}, received_{0};
 };
 

@@ -124,6 +124,25 @@ test('a node killed with SIGKILL: its clients resume on another node (their sess
   }
 });
 
+test('a long-lived client: its session is written again while it lives, so a crash long after it connected still recovers', async (t) => {
+  const redis = await redisFor(t);
+  // A 2 s window: the session is refreshed every second and lives 4 s past its last write.
+  const short = { '--recovery-window-ms': 2000 };
+  const [a, b] = [await beastioNode(t, redis, short), await beastioNode(t, redis, short)];
+  const proxy = await startProxy(a.port);
+  t.after(() => proxy.close());
+  const c = movingClient(t, proxy, 'long-lived');
+  await c.connected(1);
+  // Connected for 6 s, past the first write's time to live (the scenario's length, not a synchronisation).
+  await new Promise((r) => setTimeout(r, 6000));
+  proxy.retarget(b.port);
+  await a.stop({ signal: 'SIGKILL' });
+  await c.connected(2);
+  await more(c, 10);
+  assert.deepEqual(c.connects.map((x) => x.recovered), [false, true]);
+  assertConsecutive(c);
+});
+
 test('a half-open connection on one node: the session resumes on another, and the old node lets it go', async (t) => {
   const redis = await redisFor(t);
   const [a, b] = [await beastioNode(t, redis), await beastioNode(t, redis)];
