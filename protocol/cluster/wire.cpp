@@ -28,14 +28,37 @@ msgpack::value number_to_msgpack(const std::string& text) {
     return msgpack::value(d);
 }
 
+// notepack gives a non-string key as whatever JavaScript makes of it as a
+// property name (String(key)): numbers as printed, an array as its elements
+// joined by commas, any object as "[object Object]". Linear in the key's size:
+// never a serialisation of a serialisation (nested keys made that exponential).
+void append_key_text(const msgpack::value& k, std::string& out) {
+    std::visit(
+        [&out](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::string>) out += x;
+            else if constexpr (std::is_same_v<T, msgpack::nil>) out += "null";
+            else if constexpr (std::is_same_v<T, bool>) out += x ? "true" : "false";
+            else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>) out += std::to_string(x);
+            else if constexpr (std::is_same_v<T, double>) out += std::isfinite(x) ? js_number(x) : (std::isnan(x) ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"));
+            else if constexpr (std::is_same_v<T, msgpack::bin>) out += x.bytes;  // a Buffer: its bytes as text
+            else if constexpr (std::is_same_v<T, msgpack::array>) {
+                for (std::size_t i = 0; i < x.size(); ++i) {
+                    if (i) out.push_back(',');
+                    if (!x[i].is_nil()) append_key_text(x[i], out);  // String([null]) is ""
+                }
+            } else {
+                out += "[object Object]";  // a map, or an ext (a Date is one, close enough for a key)
+            }
+        },
+        k.v);
+}
+
 std::string key_text(const msgpack::value& k) {
     if (k.is_string()) return k.as_string();
-    // notepack gives a non-string key as whatever JS makes of it as a property name.
-    const json::value j = to_json(k);
-    if (j.is_number()) return j.as_number().text;
-    if (j.is_null()) return "null";
-    if (j.is_bool()) return j.as_bool() ? "true" : "false";
-    return json::serialize(j);
+    std::string out;
+    append_key_text(k, out);
+    return out;
 }
 
 const msgpack::value* field(const msgpack::value& m, std::string_view key) { return m.find(key); }

@@ -23,8 +23,8 @@ namespace beastio::cluster_wire {
 // float64, binaries as bin, objects as maps in order.
 msgpack::value to_msgpack(const json::value& v);
 // A msgpack value as the JSON tree: bin becomes binary, float64 is written
-// as JavaScript writes the number (1.5, 1e+21, 1e-7), non-string map keys as
-// their text, ext (a Date, say) as null.
+// as JavaScript writes the number (1.5, 1e+21, 1e-7), a non-string map key as
+// JavaScript's String(key) ("42", "1,2", "[object Object]"), ext (a Date, say) as null.
 json::value to_json(const msgpack::value& v);
 // Number.prototype.toString for a finite double ("null" otherwise, as JSON.stringify).
 std::string js_number(double d);

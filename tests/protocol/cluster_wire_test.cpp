@@ -85,6 +85,41 @@ TEST_CASE("a room named by a number (socket.join(42) in Node) is its decimal nam
     CHECK(m->rooms == std::vector<std::string>{"42"});
 }
 
+TEST_CASE("a map key that is no string becomes the property name notepack gives it") {
+    struct row {
+        const char* hex;   // a one-entry map
+        const char* name;  // Object.keys(notepack.decode(bytes))[0] in Node
+    };
+    const row rows[] = {
+        {"812a01", "42"},
+        {"81c301", "true"},
+        {"8192019202030a", "1,2,3"},
+        {"8181a16101a178", "[object Object]"},
+        {"81cb3ff8000000000000a178", "1.5"},
+        {"8191c0a178", ""},
+        {"81d0fba178", "-5"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.hex);
+        auto v = msgpack::decode(unhex(r.hex));
+        REQUIRE(v);
+        const json::value j = cluster_wire::to_json(*v);
+        REQUIRE(j.is_object());
+        REQUIRE(j.as_object().size() == 1);
+        CHECK(j.as_object().front().first == r.name);
+    }
+    // Maps as keys of maps as keys, 60 deep (a fuzzer's find: the text once grew twice per level).
+    std::string deep;
+    for (int i = 0; i < 60; ++i) deep += "\x81";
+    deep += "\x01\x02";
+    for (int i = 0; i < 59; ++i) deep += "\x03";
+    auto v = msgpack::decode(deep);
+    REQUIRE(v);
+    const json::value j = cluster_wire::to_json(*v);
+    REQUIRE(j.is_object());
+    CHECK(j.as_object().front().first == "[object Object]");
+}
+
 TEST_CASE("JSON numbers become what notepack makes of JSON.parse's double") {
     struct row {
         const char* json;
