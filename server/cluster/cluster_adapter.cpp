@@ -1,5 +1,6 @@
 #include "server/cluster/cluster_adapter.hpp"
 
+#include "protocol/cluster/streams.hpp"
 #include "protocol/socketio/broadcast.hpp"
 #include "server/socketio/sio_frames.hpp"
 
@@ -28,6 +29,30 @@ json::value strings_json(const std::vector<std::string>& v) {
     a.reserve(v.size());
     for (const auto& s : v) a.emplace_back(s);
     return json::value(std::move(a));
+}
+
+json::value local_sockets_json(sio_adapter& a, const broadcast_options& opts) {
+    json::array found;
+    a.sio_adapter::fetch_all_sockets(opts, [&found](std::vector<remote_socket> mine) {
+        for (auto& r : mine)
+            found.emplace_back(json::object{{"id", json::value(std::move(r.id))},
+                                            {"handshake", std::move(r.handshake)},
+                                            {"rooms", strings_json(r.rooms)},
+                                            {"data", std::move(r.data)}});
+    });
+    return json::value(std::move(found));
+}
+
+void read_sockets(const json::value* list, std::vector<remote_socket>& out) {
+    if (!list || !list->is_array()) return;
+    for (const auto& e : list->as_array()) {
+        remote_socket r;
+        r.id = string_of(member(e, "id"));
+        r.rooms = cluster_wire::names(member(e, "rooms"));
+        if (const auto* d = member(e, "data")) r.data = *d;
+        if (const auto* h = member(e, "handshake")) r.handshake = *h;
+        out.push_back(std::move(r));
+    }
 }
 
 void ack_requests::track(cluster_node& node, const std::string& id, std::shared_ptr<broadcast_ack_gather> g,

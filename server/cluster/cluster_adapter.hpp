@@ -40,6 +40,10 @@ const json::value* member(const json::value& v, std::string_view key);
 // The string, or "" when v is absent or no string.
 std::string string_of(const json::value* v);
 json::value strings_json(const std::vector<std::string>& v);
+// A fetch's answer, as socket.io nodes send it: [{id, handshake, rooms, data}] of this node's selected sockets.
+json::value local_sockets_json(sio_adapter& a, const broadcast_options& opts);
+// Another node's answer to a fetch (the list above) added to out; nothing when list is no list.
+void read_sockets(const json::value* list, std::vector<remote_socket>& out);
 
 // Our broadcasts with acks and server-side events with acks, waiting for the
 // other nodes' answers by request id; shared with the callbacks, which may

@@ -277,14 +277,7 @@ void redis_pubsub_adapter::on_response(std::string_view payload) {
         if (p->type == remote_fetch) {
             const json::value* list = member(*msg, "sockets");
             if (!list || !list->is_array()) return;
-            for (const auto& e : list->as_array()) {
-                remote_socket r;
-                r.id = string_of(member(e, "id"));
-                r.rooms = cluster_wire::names(member(e, "rooms"));
-                if (const auto* d = member(e, "data")) r.data = *d;
-                if (const auto* h = member(e, "handshake")) r.handshake = *h;
-                p->sockets.push_back(std::move(r));
-            }
+            cluster_util::read_sockets(list, p->sockets);
         } else if (p->type == all_rooms_request) {
             const json::value* list = member(*msg, "rooms");
             if (!list || !list->is_array()) return;
@@ -437,15 +430,7 @@ void redis_pubsub_adapter::on_request(std::string_view payload) {
             return answer({});
         }
         case remote_fetch: {
-            json::array found;
-            sio_adapter::fetch_all_sockets(opts, [&found](std::vector<remote_socket> mine) {  // this node's
-                for (auto& r : mine)
-                    found.emplace_back(json::object{{"id", json::value(std::move(r.id))},
-                                                    {"handshake", std::move(r.handshake)},
-                                                    {"rooms", strings_json(r.rooms)},
-                                                    {"data", std::move(r.data)}});
-            });
-            return answer({{"sockets", json::value(std::move(found))}});
+            return answer({{"sockets", cluster_util::local_sockets_json(*this, opts)}});
         }
         case broadcast_with_ack_request: {
             // A broadcast whose every recipient acknowledges: each ack, and the count of recipients (msgpack, as Node).

@@ -444,16 +444,9 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
                 opts.rooms = cluster_wire::names(member(*o, "rooms"));
                 opts.except = cluster_wire::names(member(*o, "except"));
             }
-            json::array found;
-            sio_adapter::fetch_all_sockets(opts, [&found](std::vector<remote_socket> mine) {  // this node's
-                for (auto& r : mine)
-                    found.emplace_back(json::object{{"id", json::value(std::move(r.id))},
-                                                    {"handshake", std::move(r.handshake)},
-                                                    {"rooms", strings_json(r.rooms)},
-                                                    {"data", std::move(r.data)}});
-            });
             return respond(m->uid, message_type::fetch_sockets_response,
-                           {{"requestId", json::value(request_id)}, {"sockets", json::value(std::move(found))}});
+                           {{"requestId", json::value(request_id)},
+                            {"sockets", cluster_util::local_sockets_json(*this, opts)}});
         }
         case message_type::server_side_emit: {
             // To this namespace's server-side handlers; one that wants an answer (requestId) gets this
@@ -485,17 +478,7 @@ void redis_streams_adapter::on_message(std::string_view channel, std::string_vie
                 auto it = requests_->by_id.find(request_id);
                 if (it == requests_->by_id.end()) return;  // ended already
                 p = it->second;
-                const json::value* list = member(m->data, "sockets");
-                if (list && list->is_array()) {
-                    for (const auto& e : list->as_array()) {
-                        remote_socket r;
-                        r.id = string_of(member(e, "id"));
-                        r.rooms = cluster_wire::names(member(e, "rooms"));
-                        if (const auto* d = member(e, "data")) r.data = *d;
-                        if (const auto* h = member(e, "handshake")) r.handshake = *h;
-                        p->sockets.push_back(std::move(r));
-                    }
-                }
+                cluster_util::read_sockets(member(m->data, "sockets"), p->sockets);
                 all = ++p->got >= p->expected;
             }
             if (all) requests_->finish(request_id);
