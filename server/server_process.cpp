@@ -99,7 +99,7 @@ private:
 // Every tick allocates one write operation per connection and frees them all
 // right after; with glibc's default 128 KiB trim threshold the heap top goes
 // back to the kernel after each tick and is faulted in again on the next one
-// (measured: 25-33% of the CPU per delivery, docs/benchmark.md). Keep freed
+// (measured: 25-33% of the CPU per delivery, docs/benchmarks.md). Keep freed
 // memory for reuse instead.
 //
 // Large blocks (a 1 MB message, a big read buffer) are mapped and unmapped on

@@ -7,7 +7,7 @@
 // The CPU the server processes (and redis-server) used during the sending
 // window, divided by the deliveries, is the cost per delivery.
 //
-//   node clients/bench/cluster.mjs [--receivers N] [--messages N] [--rate N] [--quick] [--out FILE]
+//   node bench/cluster.mjs [--receivers N] [--messages N] [--rate N] [--quick] [--out FILE]
 //
 // Receivers are N per node (the single node gets 2N); the sender sends
 // --messages broadcasts at --rate per second. Markdown on stdout, raw numbers
@@ -15,15 +15,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine } from '../lib/cli.mjs';
-import { startServer, freePort, beastioBinary } from '../../tests/lib/fixture.mjs';
-import { startRedis } from '../../tests/lib/redis.mjs';
+import { parseCommandLine } from '../clients/lib/cli.mjs';
+import { startServer, freePort, beastioBinary } from '../tests/lib/fixture.mjs';
+import { startRedis } from '../tests/lib/redis.mjs';
 import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+// The npm packages live in clients/ (one lockfile for the tree).
+const require = createRequire(new URL('../clients/package.json', import.meta.url));
 const { io } = require('socket.io-client');
-const NODE_SERVER = path.resolve(here, '..', '..', 'tests', 'cluster', 'node-server.mjs');
+const NODE_SERVER = path.resolve(here, '..', 'tests', 'cluster', 'node-server.mjs');
 
 let options;
 try {
@@ -41,7 +42,7 @@ try {
 const RECEIVERS = options.receivers ?? (options.quick ? 5 : 100);
 const MESSAGES = options.messages ?? (options.quick ? 50 : 2000);
 const RATE = options.rate ?? 200;
-const OUT = options.out ?? path.resolve(here, '..', '..', 'build', 'bench', 'cluster.json');
+const OUT = options.out ?? path.resolve(here, '..', 'build', 'bench', 'cluster.json');
 const progress = (m) => process.stderr.write(`[cluster bench] ${m}\n`);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 

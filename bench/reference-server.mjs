@@ -6,12 +6,15 @@
 // 42["integer",N] on "/" once per tick, only while at least one client is
 // connected.
 //
-//   node clients/bench/reference-server.mjs --port 3001 --tick-ms 1000
+//   node bench/reference-server.mjs --port 3001 --tick-ms 1000 [--recovery-window-ms N]
 //
 // Prints "listening on 127.0.0.1:<port>" on stderr once it accepts connections.
 import http from 'node:http';
-import { Server } from 'socket.io';
-import { parseCommandLine } from '../lib/cli.mjs';
+import { createRequire } from 'node:module';
+import { parseCommandLine } from '../clients/lib/cli.mjs';
+
+// The npm packages live in clients/ (one lockfile for the tree): socket.io 4.8.4, pinned there.
+const { Server } = createRequire(new URL('../clients/package.json', import.meta.url))('socket.io');
 
 let options;
 try {
@@ -19,6 +22,7 @@ try {
     port: { type: 'number', default: 3001, min: 0 },
     'tick-ms': { type: 'number', default: 1000, min: 1 },
     address: { type: 'string', default: '127.0.0.1' },
+    'recovery-window-ms': { type: 'number', default: 0, min: 0 },
   }));
 } catch (err) {
   process.stderr.write(`reference-server: ${err.message}\n`);
@@ -34,6 +38,10 @@ const io = new Server(httpServer, {
   serveClient: false,
   pingInterval: 25000,
   pingTimeout: 20000,
+  // Connection state recovery, as beastio's --recovery-window-ms (off by default, as in socket.io).
+  ...(options['recovery-window-ms'] > 0
+    ? { connectionStateRecovery: { maxDisconnectionDuration: options['recovery-window-ms'], skipMiddlewares: true } }
+    : {}),
 });
 io.engine.on('connection', (rawSocket) => {
   rawSocket.request = null;

@@ -8,7 +8,7 @@
 // producer stayed meanwhile (the largest interval between two integers at a
 // bystander connection, against the tick).
 //
-//   node clients/bench/storm.mjs --url ws://127.0.0.1:3000 --clients 2000 --tick-ms 50
+//   node bench/storm.mjs --url ws://127.0.0.1:3000 --clients 2000 --tick-ms 50
 //
 // The server runs with --recovery-window-ms (without it, the same storm gives
 // fresh sessions: a baseline for the cost of the reconnects themselves). The
@@ -19,8 +19,11 @@ import fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { parseCommandLine } from '../lib/cli.mjs';
+import { createRequire } from 'node:module';
+import { parseCommandLine } from '../clients/lib/cli.mjs';
+
+// The npm packages live in clients/ (one lockfile for the tree).
+const WebSocket = createRequire(new URL('../clients/package.json', import.meta.url))('ws');
 
 const SPEC = {
   url: { type: 'string', default: 'ws://127.0.0.1:3000' },
