@@ -1,6 +1,7 @@
 // WebSocket frames (RFC 6455 §5.2): headers to bytes and back. Pure: no
-// sockets, no clocks. The benchmark's load generator and floor sender speak
-// WebSocket through it; the server's WebSocket stream is Beast's.
+// sockets, no clocks. The server's WebSocket connections (server/websocket/
+// ws_session), the benchmark's load generator and its floor sender speak
+// WebSocket through it.
 //
 //  0                   1                   2                   3
 //  FIN RSV1-3 opcode(4) | MASK len(7) | len 16 or 64 bits | mask key (4) | payload
@@ -70,5 +71,10 @@ parse_result parse_header(std::string_view bytes);
 // XORs data with the mask key (§5.3), data being the bytes of the payload
 // that start at payload offset `offset`. Masking and unmasking are the same.
 void apply_mask(char* data, std::size_t size, const mask_key& mask, std::uint64_t offset = 0);
+
+// Whether bytes are well-formed UTF-8 (RFC 3629): no overlong forms, no
+// UTF-16 surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no truncated
+// sequence. A text message and a close reason must be (§8.1: close 1007).
+bool valid_utf8(std::string_view bytes);
 
 }  // namespace beastio::ws

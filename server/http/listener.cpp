@@ -29,7 +29,12 @@ void listener::stop() {
 
 void listener::do_accept() {
     if (!acceptor_.is_open()) return;
-    acceptor_.async_accept(net::make_strand(ioc_),
+    // Each connection on a strand of its own; with --threads 1 on the one I/O
+    // thread itself, with no strand to cross (ws_session delivers in place).
+    const bool single_thread = (ctx_.cfg.threads == 0 ? 1 : ctx_.cfg.threads) == 1;
+    const net::any_io_executor ex =
+        single_thread ? net::any_io_executor(ioc_.get_executor()) : net::any_io_executor(net::make_strand(ioc_));
+    acceptor_.async_accept(ex,
                            beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

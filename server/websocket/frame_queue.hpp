@@ -22,6 +22,8 @@ public:
     std::size_t bytes() const { return bytes_; }
 
     const out_frame& front() const { return items_[head_]; }
+    // The i-th frame from the front (i < size()).
+    const out_frame& at(std::size_t i) const { return items_[head_ + i]; }
 
     void push_back(out_frame f) {
         bytes_ += frame_bytes(f);

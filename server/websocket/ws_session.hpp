@@ -1,14 +1,26 @@
-// One WebSocket connection: the only owner of the socket. It runs on its own
-// strand; every async operation holds a shared_ptr to it, so it lives exactly
-// as long as something is pending. It speaks either plain WebSocket (to the
-// application's plain_endpoint) or Engine.IO v4 (heartbeat, packet framing)
-// with Socket.IO on top.
+// One WebSocket connection: the only owner of the socket. It speaks either
+// plain WebSocket (to the application's plain_endpoint) or Engine.IO v4
+// (heartbeat, packet framing) with Socket.IO on top. Every async operation
+// holds a shared_ptr to it, so it lives exactly as long as something is
+// pending. It runs on its own strand, or, with --threads 1, on the one I/O
+// thread with no strand at all.
 //
-// Stream is beast::tcp_stream (ws://) or beast::ssl_stream<beast::tcp_stream>
-// (wss://); both are instantiated in ws_session.cpp.
+// The WebSocket protocol is its own (RFC 6455 through protocol/websocket),
+// not Beast's stream: on the plain-TCP path an idle connection holds no read
+// buffer (it waits until the socket is readable and reads into its thread's
+// buffer), and a write is one non-blocking sendmsg of every frame that waits,
+// made at once from the delivery: no write operation, no completion handler,
+// no allocation unless the kernel takes less than all of it. The frame
+// bytes are the broadcast's shared buffer; only the header is per connection.
+// docs/architecture.md ("The WebSocket layer") says why.
+//
+// Stream is beast::tcp_stream (ws://: the socket is taken out of it) or
+// beast::ssl_stream<beast::tcp_stream> (wss://); both are instantiated in
+// ws_session_{tcp,tls}.cpp.
 #pragma once
 
 #include "protocol/engineio/handshake.hpp"
+#include "protocol/websocket/frame.hpp"
 #include "server/core/connection.hpp"
 #include "server/websocket/context.hpp"
 #include "server/engineio/eio_session.hpp"
@@ -16,6 +28,7 @@
 #include "server/core/net.hpp"
 #include "server/websocket/rate_limit.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -48,12 +61,27 @@ public:
 
 private:
     using std::enable_shared_from_this<ws_session<Stream>>::shared_from_this;
+    static constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
+    // What the session reads and writes: the TCP socket itself, or the TLS stream.
+    using transport_type = std::conditional_t<tls, Stream, tcp::socket>;
+    struct batch;
 
+    tcp::socket& socket();
     void on_accept(beast::error_code ec, std::string target, handshake_ptr hs);
     void opened(std::string target, handshake_ptr hs);
+
+    // ---- reading ----
     void do_read();
-    void on_read(beast::error_code ec, std::size_t bytes);
-    void on_message();
+    void on_readable(beast::error_code ec);
+    void read_failed(beast::error_code ec);
+    // Bytes from the peer: frames parsed, unmasked, messages assembled. False: stop reading.
+    bool on_bytes(char* data, std::size_t size);
+    bool on_header(const ws::header& h);
+    bool on_frame_done(char* payload, std::size_t size);
+    bool on_peer_close(std::string_view payload);
+    void on_message(std::string_view bytes, bool binary);
+    bool protocol_error(std::uint16_t code, std::string detail);
+
     // eio_transport
     void send(out_frame f) override { enqueue(std::move(f)); }
     void close(close_cause cause, std::string detail) override { start_close(cause, std::move(detail)); }
@@ -61,17 +89,28 @@ private:
     void cancel_connect_timer() override { connect_timer_.cancel(); }
     void set_binary_timer(std::chrono::milliseconds after) override;
 
+    // ---- writing ----
+    // Whether the caller may act on the session here and now (it is on the session's thread).
+    bool on_own_thread();
     void enqueue(out_frame f);
     // One packet: queued together. A droppable (volatile) one is dropped when frames already wait.
     void enqueue(std::span<out_frame> frames, bool droppable = false);
-    void do_write();
-    void on_write(beast::error_code ec, std::size_t bytes);
+    // Writes what is owed (the pong, the keep-alive ping, the queued frames, the close frame) now,
+    // as far as the socket takes it; the rest is copied aside and written when it is writable.
+    void flush();
+    void collect(batch& b);
+    void taken(const batch& b, std::size_t written);
+    void on_writable(beast::error_code ec);
+    void on_tls_written(beast::error_code ec);
+    void write_failed(beast::error_code ec);
+    void queue_close(std::uint16_t code, std::string_view reason);
+    void close_written();
 
     // defer_leave: decided inside a delivery (a send queue overflow): the
     // sockets leave in a handler of their own, right after, so no application
-    // handler ever runs inside someone else's emit.
-    void start_close(close_cause cause, std::string detail = {}, bool defer_leave = false);
-    void do_close();
+    // handler ever runs inside someone else's emit. code: the close code when
+    // it is not the cause's own (a protocol error: 1002, 1007).
+    void start_close(close_cause cause, std::string detail = {}, bool defer_leave = false, std::uint16_t code = 0);
     // The connection stops being a member of anything (plain hub, Socket.IO
     // namespaces) as soon as it is closing, not when the socket is gone.
     void leave(close_cause cause);
@@ -85,10 +124,12 @@ private:
 
     void arm_heartbeat(std::chrono::milliseconds after);
     void on_heartbeat(std::uint64_t generation, beast::error_code ec);
+    void arm_keepalive();
+    void on_keepalive(beast::error_code ec);
     void on_connect_timeout(beast::error_code ec);
     void on_binary_timeout(std::uint64_t generation, beast::error_code ec);
 
-    websocket::stream<Stream> ws_;
+    transport_type io_;
     context& ctx_;
     connection_slot slot_;
     const mode mode_;
@@ -97,14 +138,39 @@ private:
     std::string id_;
     std::chrono::steady_clock::time_point opened_at_;
 
-    beast::flat_buffer buffer_;
+    // Reading: a frame header split across reads, the frame being read, the
+    // message being assembled (fragments, or a frame split across reads).
+    std::uint64_t message_limit_ = 0;
+    std::uint64_t frame_left_ = 0;   // payload bytes of the current frame still to come
+    std::uint64_t frame_offset_ = 0; // payload bytes of the current frame already read (the mask's phase)
+    ws::header frame_{};
+    std::array<char, ws::max_header_size> header_part_{};
+    std::uint8_t header_part_size_ = 0;
+    bool in_frame_ = false;
+    bool in_message_ = false;
+    bool message_binary_ = false;
+    bool got_data_ = false;  // since the last keep-alive check (plain mode)
+    std::string message_;
+    std::string control_;  // a control frame's payload split across reads
+    std::unique_ptr<char[]> tls_in_;  // TLS only: the stream reads into a buffer of its own
+
+    // Writing.
     frame_queue queue_;
-    bool writing_ = false;
+    std::string out_;          // written bytes' remainder (or a TLS batch), until the socket takes it
+    std::size_t out_sent_ = 0;
+    bool out_has_close_ = false;
+    bool writing_ = false;     // an asynchronous wait or write is pending
+    std::string pong_;         // the payload of the pong owed (to the latest ping)
+    std::string close_frame_;  // the close frame, once the close is decided
+    bool pong_owed_ = false;
+    bool ping_owed_ = false;   // plain mode: a keep-alive ping
+    bool ping_out_ = false;    // plain mode: a keep-alive ping went out, nothing came since
+    bool close_owed_ = false;
     message_rate_limiter rate_;
 
-    net::steady_timer heartbeat_timer_;
+    net::steady_timer heartbeat_timer_;  // Engine.IO: the heartbeat; plain mode: the keep-alive
     net::steady_timer connect_timer_;
-    net::steady_timer close_timer_;
+    net::steady_timer close_timer_;  // the opening handshake's deadline, then the closing one's
     net::steady_timer binary_timer_;
     std::uint64_t heartbeat_generation_ = 0;
     std::uint64_t binary_generation_ = 0;
@@ -112,11 +178,15 @@ private:
     bool accepted_ = false;
     bool closing_ = false;
     bool close_sent_ = false;
+    bool peer_closed_ = false;   // the peer's close frame came
+    bool hard_close_ = false;    // a protocol error: the socket goes once the close frame is out
     bool draining_ = false;  // closing after the queued frames are written (server_disconnect)
     bool left_ = false;
     bool logged_ = false;
     bool finished_ = false;
+    bool dropped_ = false;
     close_cause cause_ = close_cause::transport_close;
+    std::uint16_t close_code_ = 0;  // the close code sent (the cause's, or a protocol error's)
     std::string detail_;  // what exactly was wrong, for the close log line
 
     std::optional<eio_session> eio_;

@@ -150,3 +150,40 @@ TEST_CASE("websocket.mask_offsets_compose", "[ws]") {
         CHECK(pieces == plain);
     }
 }
+
+TEST_CASE("websocket.utf8_validation", "[ws][utf8]") {
+    struct row {
+        std::string bytes;
+        bool valid;
+        const char* what;
+    };
+    const std::vector<row> rows = {
+        {"", true, "empty"},
+        {"42[\"integer\",1]", true, "ASCII"},
+        {"h\xc3\xa9llo w\xc3\xb6rld, long enough for the ASCII fast path", true, "two-byte forms"},
+        {"\xe2\x82\xac", true, "euro sign (three bytes)"},
+        {"\xf0\x9f\x98\x80", true, "emoji (four bytes)"},
+        {"\xf4\x8f\xbf\xbf", true, "U+10FFFF"},
+        {"\xed\x9f\xbf", true, "U+D7FF, just below the surrogates"},
+        {"\xee\x80\x80", true, "U+E000, just above"},
+        {"\xff\xfe", false, "bytes that never occur"},
+        {"42\xff\xfe", false, "after ASCII"},
+        {"\xed\xa0\x80", false, "a UTF-16 surrogate"},
+        {"\xed\xbf\xbf", false, "the last surrogate"},
+        {"\xc0\xaf", false, "overlong two-byte '/'"},
+        {"\xc1\xbf", false, "overlong two-byte"},
+        {"\xe0\x80\xaf", false, "overlong three-byte"},
+        {"\xf0\x80\x80\xaf", false, "overlong four-byte"},
+        {"\xf4\x90\x80\x80", false, "above U+10FFFF"},
+        {"\xf5\x80\x80\x80", false, "lead byte 0xF5"},
+        {"\x80", false, "a lone continuation byte"},
+        {"\xe2\x82", false, "truncated at the end"},
+        {"\xe2\x82(", false, "truncated by ASCII"},
+        {"\xc3(", false, "two-byte with a bad second byte"},
+        {"abcdefgh\xe2\x82\xac" "abcdefgh", true, "multibyte between ASCII words"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.what);
+        CHECK(ws::valid_utf8(r.bytes) == r.valid);
+    }
+}
