@@ -268,13 +268,19 @@ std::optional<close_cause> sio_client::refuse(close_cause c, std::string why) {
 void sio_client::disconnect_all() {
     auto sockets = std::move(sockets_);
     sockets_.clear();
+    // Every socket leaves before any DISCONNECT is sent: a client that has
+    // heard one finds none of them left on the server.
+    std::vector<std::string> told;
     for (auto& [name, s] : sockets) {
         if (!s->connected()) continue;
+        s->finish("server namespace disconnect");
+        told.push_back(name);
+    }
+    for (const auto& name : told) {
         sio::packet p;
         p.type = sio::packet_type::disconnect;
         p.nsp = name;
         send(p);
-        s->finish("server namespace disconnect");
     }
 }
 

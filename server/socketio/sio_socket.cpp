@@ -243,9 +243,13 @@ void sio_socket::disconnect(bool close) {
         sio::packet p;
         p.type = sio::packet_type::disconnect;
         p.nsp = self->nsp_->name();
-        self->send_frames(to_frames(sio::encode_frame(p)));
+        const auto frames = to_frames(sio::encode_frame(p));
+        auto conn = self->conn_.lock();
+        // Gone from the namespace before the client can hear it: whatever the
+        // client does once told is served by a server that agrees it left.
         // sio_client notices !connected() and forgets the socket.
         self->finish("server namespace disconnect");
+        if (conn) deliver_frames(*conn, frames);
     });
 }
 
