@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,7 +115,7 @@ public:
     result<std::optional<packet>, errc> on_binary(std::string bytes);
 
     // True while a binary header waits for its attachments.
-    bool pending() const { return pending_.has_value(); }
+    bool pending() const { return pending_ != nullptr; }
     // Attachment bytes held for the pending packet.
     std::size_t pending_bytes() const { return pending_bytes_; }
     // Drops a pending packet (after an error, or when the connection resets).
@@ -122,7 +123,8 @@ public:
 
 private:
     decode_options options_;
-    std::optional<packet> pending_;
+    // Held apart: every connection has a reassembler, few have a packet waiting.
+    std::unique_ptr<packet> pending_;
     std::vector<json::shared_bytes> buffers_;
     std::size_t pending_bytes_ = 0;
 };

@@ -142,7 +142,7 @@ result<std::optional<packet>, errc> reassembler::on_text(std::string_view text) 
     buffers_.clear();
     buffers_.reserve(p.attachments);
     pending_bytes_ = 0;
-    pending_ = std::move(p);
+    pending_ = std::make_unique<packet>(std::move(p));
     return std::optional<packet>();
 }
 

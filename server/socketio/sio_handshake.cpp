@@ -16,7 +16,7 @@ std::optional<std::string_view> sio_handshake::header(std::string_view name) con
         return true;
     };
     for (const auto& [k, v] : headers)
-        if (same(k, name)) return std::string_view(v);
+        if (same(k, name)) return v;
     return std::nullopt;
 }
 

@@ -52,11 +52,17 @@ inline bool valid_close_code(std::uint16_t c) {
 // socket.handshake of an Engine.IO connection: built once, shared by its sockets.
 inline handshake_ptr make_handshake(const http::request<http::string_body>& req, tcp::socket& socket, bool secure) {
     auto h = std::make_shared<sio_handshake>();
-    h->headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    std::size_t fields = 0, bytes = 0;
     for (const auto& field : req) {
-        std::string name(field.name_string());
+        ++fields;
+        bytes += field.name_string().size() + field.value().size();
+    }
+    h->headers.reserve(fields, bytes);
+    std::string name;
+    for (const auto& field : req) {
+        name.assign(field.name_string());
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        h->headers.emplace_back(std::move(name), std::string(field.value()));
+        h->headers.emplace_back(name, field.value());
     }
     h->url = std::string(req.target());
     const auto q = req.target().find('?');
@@ -105,8 +111,7 @@ ws_session<Stream>::ws_session(Stream&& stream, context& ctx, connection_slot sl
       peer_(std::move(peer)),
       rate_(ctx.cfg.max_messages_per_second, std::chrono::steady_clock::now()),
       heartbeat_timer_(io_.get_executor()),
-      connect_timer_(io_.get_executor()),
-      close_timer_(io_.get_executor()),
+      phase_timer_(io_.get_executor()),
       binary_timer_(io_.get_executor()) {}
 
 template <class Stream>
@@ -167,8 +172,8 @@ void ws_session<Stream>::start(http::request<http::string_body> req) {
     out_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     out_ += ws_detail::accept_key(req[http::field::sec_websocket_key]);
     out_ += "\r\nServer: beastio\r\n\r\n";
-    close_timer_.expires_after(ms(ctx_.cfg.handshake_timeout_ms));
-    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    phase_timer_.expires_after(ms(ctx_.cfg.handshake_timeout_ms));
+    phase_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec && !self->accepted_) self->drop_socket();
     });
     writing_ = true;
@@ -182,7 +187,7 @@ void ws_session<Stream>::start(http::request<http::string_body> req) {
 template <class Stream>
 void ws_session<Stream>::on_accept(beast::error_code ec, std::string target, handshake_ptr hs) {
     writing_ = false;
-    close_timer_.cancel();
+    phase_timer_.cancel();
     std::string().swap(out_);
     if (ec || dropped_) {
         log::info("websocket handshake failed peer={}: {}", peer_, ec ? ec.message() : "timed out");
@@ -211,8 +216,9 @@ void ws_session<Stream>::opened(std::string target, handshake_ptr hs) {
         eio_.emplace(static_cast<eio_transport&>(*this), ctx_.cfg, id_, ctx_.io, std::weak_ptr<connection>(self),
                      std::move(hs));
         eio_->open();
-        connect_timer_.expires_after(ms(ctx_.cfg.connect_timeout_ms));
-        connect_timer_.async_wait(beast::bind_front_handler(&ws_session::on_connect_timeout, self));
+        connect_deadline_ = true;
+        phase_timer_.expires_after(ms(ctx_.cfg.connect_timeout_ms));
+        phase_timer_.async_wait(beast::bind_front_handler(&ws_session::on_connect_timeout, self));
     }
     if (ctx_.shutting_down.load()) start_close(close_cause::server_shutdown);
 }
@@ -229,8 +235,9 @@ void ws_session<Stream>::do_read() {
                                 if (self->on_bytes(self->tls_in_.get(), n)) self->do_read();
                             });
     } else {
-        io_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
+        io_.async_wait(tcp::socket::wait_read, in_slot(read_slot_, [self = shared_from_this()](beast::error_code ec) {
+                           self->on_readable(ec);
+                       }));
     }
 }
 
@@ -273,6 +280,7 @@ bool ws_session<Stream>::protocol_error(std::uint16_t code, std::string detail) 
 template <class Stream>
 bool ws_session<Stream>::on_bytes(char* data, std::size_t size) {
     if (finished_ || dropped_ || peer_closed_) return false;
+    if (lingering_) return true;  // read and dropped, until the peer's end or the close timeout
     got_data_ = true;
     while (size > 0 || (in_frame_ && frame_left_ == 0)) {
         if (!in_frame_) {
@@ -689,6 +697,19 @@ void ws_session<Stream>::queue_close(std::uint16_t code, std::string_view reason
 template <class Stream>
 void ws_session<Stream>::close_written() {
     close_sent_ = true;
+    if (hard_close_ && !peer_closed_ && !dropped_) {
+        // A protocol error: the peer may still be sending (the rest of a
+        // too-big message, say). Closing now, with its bytes unread, would
+        // answer them with a reset, and a reset can destroy the close frame
+        // before the peer reads it. So our side is shut, and what comes is
+        // read and dropped until the peer closes, or the close timeout
+        // (--close-timeout-ms, already running) ends it: a lingering close.
+        lingering_ = true;
+        beast::error_code ignored;
+        socket().shutdown(tcp::socket::shutdown_send, ignored);
+        do_read();  // reading had stopped at the error
+        return;
+    }
     if (peer_closed_ || hard_close_) {
         drop_socket();
         net::post(io_.get_executor(), [self = shared_from_this()] { self->finish(self->cause_); });
@@ -743,14 +764,14 @@ void ws_session<Stream>::start_close(close_cause cause, std::string detail, bool
     draining_ = cause == close_cause::server_disconnect;
     if (!draining_) queue_.clear();
     heartbeat_timer_.cancel();
-    connect_timer_.cancel();
+    connect_deadline_ = false;  // phase_timer_ is the close deadline from here on
     binary_timer_.cancel();
     const auto info = describe(cause);
     close_code_ = code ? code : info.ws_code;
     // Logged when decided (the peer may take the whole close timeout to answer).
     log_close(cause);
-    close_timer_.expires_after(ms(ctx_.cfg.close_timeout_ms));
-    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    phase_timer_.expires_after(ms(ctx_.cfg.close_timeout_ms));
+    phase_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (ec) return;
         self->drop_socket();
         self->finish(self->cause_);
@@ -804,9 +825,8 @@ void ws_session<Stream>::finish(close_cause cause) {
     finished_ = true;
     closing_ = true;
     heartbeat_timer_.cancel();
-    connect_timer_.cancel();
     binary_timer_.cancel();
-    close_timer_.cancel();  // it must not keep the session alive once the socket is done
+    phase_timer_.cancel();  // it must not keep the session alive once the socket is done
     queue_.clear();
     if (!accepted_) return;
 
@@ -820,15 +840,29 @@ void ws_session<Stream>::finish(close_cause cause) {
 
 template <class Stream>
 void ws_session<Stream>::arm_heartbeat(std::chrono::milliseconds after) {
-    const auto generation = ++heartbeat_generation_;
-    heartbeat_timer_.expires_after(after);
-    heartbeat_timer_.async_wait(
-        beast::bind_front_handler(&ws_session::on_heartbeat, shared_from_this(), generation));
+    heartbeat_due_ = std::chrono::steady_clock::now() + after;
+    heartbeat_armed_ = true;
+    // A wait that ends no later than the new deadline stays: it waits again for the rest.
+    if (heartbeat_waiting_ && heartbeat_timer_.expiry() <= heartbeat_due_) return;
+    wait_heartbeat();
 }
 
 template <class Stream>
-void ws_session<Stream>::on_heartbeat(std::uint64_t generation, beast::error_code ec) {
-    if (ec || generation != heartbeat_generation_ || closing_ || !eio_) return;
+void ws_session<Stream>::wait_heartbeat() {
+    heartbeat_waiting_ = true;
+    heartbeat_timer_.expires_at(heartbeat_due_);  // cancels a wait that would end later
+    heartbeat_timer_.async_wait(in_slot(heartbeat_slot_, [self = shared_from_this()](beast::error_code ec) {
+        self->on_heartbeat(ec);
+    }));
+}
+
+template <class Stream>
+void ws_session<Stream>::on_heartbeat(beast::error_code ec) {
+    if (ec) return;  // cancelled: closing, or a wait for an earlier deadline replaced this one
+    heartbeat_waiting_ = false;
+    if (closing_ || !eio_ || !heartbeat_armed_) return;
+    if (std::chrono::steady_clock::now() < heartbeat_due_) return wait_heartbeat();
+    heartbeat_armed_ = false;
     guarded("heartbeat", [&] { eio_->on_heartbeat_timer(); });
 }
 
@@ -837,7 +871,9 @@ void ws_session<Stream>::on_heartbeat(std::uint64_t generation, beast::error_cod
 template <class Stream>
 void ws_session<Stream>::arm_keepalive() {
     heartbeat_timer_.expires_after(ms((ctx_.cfg.ping_interval_ms + ctx_.cfg.ping_timeout_ms) / 2));
-    heartbeat_timer_.async_wait(beast::bind_front_handler(&ws_session::on_keepalive, shared_from_this()));
+    heartbeat_timer_.async_wait(in_slot(heartbeat_slot_, [self = shared_from_this()](beast::error_code ec) {
+        self->on_keepalive(ec);
+    }));
 }
 
 template <class Stream>
@@ -858,8 +894,16 @@ void ws_session<Stream>::on_keepalive(beast::error_code ec) {
 }
 
 template <class Stream>
+void ws_session<Stream>::cancel_connect_timer() {
+    if (!connect_deadline_) return;
+    connect_deadline_ = false;
+    phase_timer_.cancel();
+}
+
+template <class Stream>
 void ws_session<Stream>::on_connect_timeout(beast::error_code ec) {
-    if (ec || closing_ || !eio_) return;
+    if (ec || closing_ || !eio_ || !connect_deadline_) return;
+    connect_deadline_ = false;
     guarded("connect timeout", [&] { eio_->on_connect_timer(); });
 }
 

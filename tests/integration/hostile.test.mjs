@@ -277,3 +277,21 @@ test('a message in one-byte fragments is one message: served within the limit, 1
   await plain.send(fragmentedMessage('p'.repeat(4097)));
   assert.equal(await plain.closed, 1009);
 });
+
+test('the close frame of a protocol error reaches a peer that is still sending (a lingering close)', { timeout: 60000 }, async (t) => {
+  // The peer sends 3 MB past the limit and reads nothing until all of it is
+  // written. Had the server closed its socket with those bytes unread, the
+  // kernel would answer them with a reset, which throws away the 1009 close
+  // frame waiting unread on the peer's side. The server shuts its side, drops
+  // what still comes, and the peer finds the close frame, then the end.
+  const srv = await withServer(t, { flags: { '--max-plain-message-bytes': '4096', '--close-timeout-ms': '30000' } });
+  for (const [path, limit] of [['/_ws/', 4096], [EIO_PATH, 1000000]]) {
+    const c = await rawUpgrade(srv.port, path);
+    t.after(() => c.socket.destroy());
+    c.socket.pause();
+    await c.send(frame(Buffer.alloc(3 * 1024 * 1024, 0x61)));
+    c.socket.resume();
+    assert.equal(await c.closed, 1009, `${path}: the close code of a message over ${limit} bytes`);
+    assert.match(c.closeFrame.reason, /too big|message/i);
+  }
+});
