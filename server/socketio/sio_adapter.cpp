@@ -236,6 +236,7 @@ std::size_t sio_memory_adapter::sessions_kept() const {
 void sio_memory_adapter::add_socket(const socket_ptr& s) {
     std::lock_guard lock(mu_);
     sockets_[s->id()] = s;
+    everyone_.reset();
     // Its position now: whatever is logged from here on was sent to it, so a
     // client that comes back before its first event still recovers (socket.io #5538).
     if (rec_ && !s->pid().empty()) rec_->live_pids[s->pid()] = {s.get(), s->id(), rec_->log.next_seq()};
@@ -248,6 +249,7 @@ void sio_memory_adapter::remove_socket(sio_socket& s, bool keep_session) {
         if (auto it = sockets_.find(sid); it != sockets_.end()) {
             if (it->second.get() != &s) return;  // another socket holds the id: its rooms are its own
             sockets_.erase(it);
+            everyone_.reset();
         }
         if (rec_ && !s.pid().empty()) {
             // The new socket resumes the session once the old one is done
@@ -403,25 +405,35 @@ std::vector<socket_ptr> sio_memory_adapter::select(const broadcast_options& opts
     return out;
 }
 
+std::shared_ptr<const std::vector<socket_ptr>> sio_memory_adapter::targets(const broadcast_options& opts) const {
+    if (!opts.rooms.empty() || !opts.except.empty()) return std::make_shared<const std::vector<socket_ptr>>(select(opts));
+    if (!everyone_) everyone_ = std::make_shared<const std::vector<socket_ptr>>(select(opts));
+    return everyone_;
+}
+
 broadcast_result sio_memory_adapter::broadcast(const broadcast_packet& packet, const broadcast_options& opts) {
     // Selected under the lock, delivered outside it: a fan-out never blocks joins.
     if (!rec_ || opts.is_volatile || !packet.is_event()) {
-        const auto targets = sockets(opts);
+        std::shared_ptr<const std::vector<socket_ptr>> to;
+        {
+            std::lock_guard lock(mu_);
+            to = targets(opts);
+        }
         const auto& frames = packet.frames();
-        for (const auto& s : targets) s->deliver(frames, opts.is_volatile);
-        return {targets.size(), false};
+        for (const auto& s : *to) s->deliver(frames, opts.is_volatile);
+        return {to->size(), false};
     }
     // Logged: encoded once with its offset, queued in offset order (order_mu).
     std::lock_guard order(rec_->order_mu);
-    std::vector<socket_ptr> targets;
+    std::shared_ptr<const std::vector<socket_ptr>> to;
     std::vector<out_frame> frames;
     {
         std::lock_guard lock(mu_);
         frames = rec_->append(packet, opts.rooms, opts.except);
-        targets = select(opts);
+        to = targets(opts);
     }
-    for (const auto& s : targets) s->deliver(frames, false);
-    return {targets.size(), true};
+    for (const auto& s : *to) s->deliver(frames, false);
+    return {to->size(), true};
 }
 
 void sio_memory_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {
@@ -494,6 +506,7 @@ void sio_memory_adapter::restore_session(const socket_ptr& s, const std::string&
             erase_socket(s->id());
             s->adopt_session(state);
             sockets_[state.sid] = s;
+            everyone_.reset();
             for (const auto& r : state.rooms) {
                 socket_rooms_[state.sid].insert(r);
                 add_to_room(r, state.sid);

@@ -289,6 +289,10 @@ private:
     bool in_room(const std::string& sid, const std::string& room) const;
     bool excluded(const std::string& sid, const std::vector<std::string>& except) const;
     std::vector<socket_ptr> select(const broadcast_options& opts) const;
+    // Under mu_: the targets of a broadcast. To every socket of the namespace
+    // (the integers' every tick) it is a list kept from one broadcast to the
+    // next until a socket comes or goes: one reference taken, not one per socket.
+    std::shared_ptr<const std::vector<socket_ptr>> targets(const broadcast_options& opts) const;
     void erase_socket(const std::string& sid);
     void add_to_room(const std::string& room, const std::string& sid);
 
@@ -296,6 +300,7 @@ private:
     room_observer room_observer_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, socket_ptr> sockets_;
+    mutable std::shared_ptr<const std::vector<socket_ptr>> everyone_;  // sockets_ as a list; reset when it changes
     std::unordered_map<std::string, std::unordered_set<std::string>> rooms_;         // room -> sids
     std::unordered_map<std::string, std::unordered_set<std::string>> socket_rooms_;  // sid -> rooms
 };

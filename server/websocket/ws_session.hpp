@@ -132,6 +132,7 @@ private:
     void on_binary_timeout(std::uint64_t generation, beast::error_code ec);
 
     transport_type io_;
+    net::io_context* own_ioc_ = nullptr;  // the I/O context, when the session runs on it without a strand
     context& ctx_;
     connection_slot slot_;
     const mode mode_;

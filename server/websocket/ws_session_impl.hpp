@@ -112,7 +112,10 @@ ws_session<Stream>::ws_session(Stream&& stream, context& ctx, connection_slot sl
       rate_(ctx.cfg.max_messages_per_second, std::chrono::steady_clock::now()),
       heartbeat_timer_(io_.get_executor()),
       phase_timer_(io_.get_executor()),
-      binary_timer_(io_.get_executor()) {}
+      binary_timer_(io_.get_executor()) {
+    // Looked up once: every delivery asks (on_own_thread), and a copy of the executor is not free.
+    if (const auto* ex = io_.get_executor().template target<net::io_context::executor_type>()) own_ioc_ = &ex->context();
+}
 
 template <class Stream>
 ws_session<Stream>::~ws_session() {
@@ -438,8 +441,7 @@ template <class Stream>
 bool ws_session<Stream>::on_own_thread() {
     // With --threads 1 the session has the I/O context's own executor (no
     // strand): on that thread it may act at once. On a strand, dispatch decides.
-    const auto* ex = io_.get_executor().template target<net::io_context::executor_type>();
-    return ex != nullptr && ex->running_in_this_thread();
+    return own_ioc_ != nullptr && own_ioc_->get_executor().running_in_this_thread();
 }
 
 template <class Stream>
