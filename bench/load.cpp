@@ -67,6 +67,11 @@ struct options {
     double ramp_limit_s = 120;
     double storm_limit_s = 60;
     int server_pid = 0;
+    // deliver: every client opens its Engine.IO connection first, and all join
+    // the namespace together once all are open. The producer starts with the
+    // first join, so the ramp is not fought out against a fan-out that is
+    // already saturating the server.
+    bool join_together = true;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -75,7 +80,7 @@ struct options {
                  "usage: beastio-load [--host H] [--port P] [--path /socket.io/] [--clients N]\n"
                  "  [--source ADDR]... [--max-inflight K] [--mode deliver|idle|storm] [--warmup-s S]\n"
                  "  [--window-s S] [--grace-s S] [--settle-s S] [--ramp-limit-s S] [--storm-limit-s S]\n"
-                 "  [--server-pid PID]\n",
+                 "  [--server-pid PID] [--join-as-opened]\n",
                  why);
     std::exit(2);
 }
@@ -102,6 +107,7 @@ options parse_options(int argc, char** argv) {
         else if (a == "--ramp-limit-s") o.ramp_limit_s = std::stod(value());
         else if (a == "--storm-limit-s") o.storm_limit_s = std::stod(value());
         else if (a == "--server-pid") o.server_pid = std::stoi(value());
+        else if (a == "--join-as-opened") o.join_together = false;
         else usage("unknown flag");
     }
     if (o.mode != "deliver" && o.mode != "idle" && o.mode != "storm") usage("--mode is deliver, idle or storm");
@@ -234,8 +240,9 @@ struct client {
     explicit client(net::io_context& ioc) : sock(ioc) {}
     tcp::socket sock;
     std::string pending;  // a partial frame carried over to the next read
-    enum class state { idle, connecting, upgrading, opening, joining, joined, closed } st = state::idle;
+    enum class state { idle, connecting, upgrading, opening, opened, joining, joined, closed } st = state::idle;
     bool http_done = false;
+    bool inflight = false;  // counted in load::inflight_
     std::int64_t last = -1;
     std::string pid, offset;  // connection state recovery
     std::size_t index = 0;
@@ -281,6 +288,7 @@ private:
 
     void start_connect(client& c) {
         ++inflight_;
+        c.inflight = true;
         c.st = client::state::connecting;
         c.started = clock_type::now();
         c.pending.clear();
@@ -303,13 +311,18 @@ private:
         });
     }
 
+    void done_inflight(client& c) {
+        if (!c.inflight) return;
+        c.inflight = false;
+        --inflight_;
+    }
+
     void fail(client& c, const std::string& why) {
         const bool was_joined = c.st == client::state::joined;
-        const bool was_pending = c.st != client::state::joined && c.st != client::state::closed &&
-                                 c.st != client::state::idle;
+        if (c.st == client::state::opened) --opened_;
         close_socket(c);
         if (was_joined) --joined_;
-        if (was_pending) --inflight_;
+        done_inflight(c);
         if (o_.mode == "storm" && storm_armed_) {
             // The server went away (or refused us while it restarts): try again shortly.
             if (was_joined && !storm_started_) {
@@ -322,6 +335,7 @@ private:
         ++errors_;
         if (errors_ <= 5) std::fprintf(stderr, "beastio-load: client %zu: %s\n", c.index, why.c_str());
         if (ph_ == phase::ramp) fill_connects();
+        release_joins();
         check_ramp_done();
     }
 
@@ -421,6 +435,15 @@ private:
         if (p.empty()) return true;
         switch (p[0]) {
             case '0': {  // open
+                if (holds_join(c)) {
+                    c.st = client::state::opened;
+                    ++opened_;
+                    done_inflight(c);
+                    connect_us_.add(seconds_since(c.started) * 1e6);
+                    fill_connects();
+                    release_joins();
+                    return true;
+                }
                 std::string connect = "40";
                 if (!c.pid.empty())
                     connect += "{\"pid\":\"" + c.pid + "\",\"offset\":\"" + c.offset + "\"}";
@@ -452,15 +475,34 @@ private:
         return true;
     }
 
+    bool holds_join(const client& c) const {
+        return o_.join_together && o_.mode == "deliver" && ph_ == phase::ramp && !released_ && c.pid.empty();
+    }
+
+    // Once every client is open (or has failed): all send their CONNECT.
+    void release_joins() {
+        if (!o_.join_together || released_ || ph_ != phase::ramp || opened_ + errors_ < clients_.size()) return;
+        released_ = true;
+        std::fprintf(stderr, "beastio-load: %zu open in %.2f s, joining\n", opened_, seconds_since(started_));
+        const std::string connect = ws::encode_masked_frame(ws::opcode::text, "40", key_);
+        for (auto& c : clients_) {
+            if (c->st != client::state::opened) continue;
+            --opened_;
+            c->st = client::state::joining;
+            send_small(*c, connect);
+        }
+    }
+
     bool joined(client& c, std::string_view json) {
         const bool rejoin = !c.pid.empty();
         const std::string pid = json_string_field(json, "pid");
         const bool recovered = rejoin && pid == c.pid && json.find("\"recovered\":true") != std::string_view::npos;
         if (!pid.empty()) c.pid = pid;
+        const bool counted = c.inflight;  // held joins were counted when they opened
         c.st = client::state::joined;
-        --inflight_;
+        done_inflight(c);
         ++joined_;
-        connect_us_.add(seconds_since(c.started) * 1e6);
+        if (counted) connect_us_.add(seconds_since(c.started) * 1e6);
         if (storm_started_) {
             ++storm_rejoined_;
             if (recovered) ++storm_recovered_;
@@ -647,7 +689,8 @@ private:
     ws::mask_key key_{};
     std::vector<char> buf_;
     std::vector<std::unique_ptr<client>> clients_;
-    std::size_t next_ = 0, inflight_ = 0, joined_ = 0, errors_ = 0, joined_at_end_ = 0;
+    std::size_t next_ = 0, inflight_ = 0, opened_ = 0, joined_ = 0, errors_ = 0, joined_at_end_ = 0;
+    bool released_ = false;
     phase ph_ = phase::ramp;
     bool failed_ = false;
     clock_type::time_point started_{}, window_t0_{}, now_{};
