@@ -67,7 +67,7 @@ struct options {
     double ramp_limit_s = 120;
     double storm_limit_s = 60;
     int server_pid = 0;
-    // deliver: every client opens its Engine.IO connection first, and all join
+    // deliver and storm: every client opens its Engine.IO connection first, and all join
     // the namespace together once all are open. The producer starts with the
     // first join, so the ramp is not fought out against a fan-out that is
     // already saturating the server.
@@ -476,7 +476,7 @@ private:
     }
 
     bool holds_join(const client& c) const {
-        return o_.join_together && o_.mode == "deliver" && ph_ == phase::ramp && !released_ && c.pid.empty();
+        return o_.join_together && o_.mode != "idle" && ph_ == phase::ramp && !released_ && c.pid.empty();
     }
 
     // Once every client is open (or has failed): all send their CONNECT.

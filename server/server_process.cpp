@@ -160,11 +160,16 @@ void run_loop(net::io_context& ioc) {
 }
 
 struct server_process::impl {
-    explicit impl(const config& c) : ioc(static_cast<int>(c.threads == 0 ? 1 : c.threads)) {}
+    explicit impl(const config& c) : ioc(1) {
+        // --threads N: N loops with a thread each; connections are spread over them.
+        for (unsigned i = 1; i < (c.threads == 0 ? 1 : c.threads); ++i) loops.push_back(std::make_unique<net::io_context>(1));
+    }
 
     // Destroyed in reverse: the namespaces (in ctx) and their Redis adapters
-    // first, then the cluster node they unsubscribe from, then the loop its
-    // Redis clients post to.
+    // first, then the cluster node they unsubscribe from, then the main loop
+    // its Redis clients post to, and the other loops last: the main loop's
+    // pending accept holds a socket of the loop it was meant for.
+    std::vector<std::unique_ptr<net::io_context>> loops;  // the other I/O threads' loops
     net::io_context ioc;
     std::unique_ptr<cluster_node> cluster;  // --redis
     context ctx;
@@ -267,6 +272,9 @@ int server_process::run() {
     // SIGTERM as soon as it sees that line gets a clean shutdown.
     net::signal_set signals(ioc, SIGINT, SIGTERM);
 
+    ctx.loops.assign(1, &ioc);
+    for (auto& l : impl_->loops) ctx.loops.push_back(l.get());
+
     const tcp::endpoint endpoint(net::ip::make_address(cfg.address), cfg.port);
     auto lst = std::make_shared<listener>(ioc, ctx, endpoint, impl_->tls.get());
     const auto bound = lst->local_endpoint();
@@ -301,10 +309,19 @@ int server_process::run() {
         std::make_shared<shutdown_sequence>(ioc, ctx)->start();
     });
 
+    // The main loop (the listener, signals, the producer, Redis, the
+    // application's timers, a share of the connections) runs here; each other
+    // loop on a thread of its own until the main one is done.
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> idle_guards;
     std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { run_loop(ioc); });
+    pool.reserve(impl_->loops.size());
+    for (auto& l : impl_->loops) {
+        idle_guards.emplace_back(l->get_executor());
+        pool.emplace_back([&loop = *l] { run_loop(loop); });
+    }
     run_loop(ioc);
+    idle_guards.clear();
+    for (auto& l : impl_->loops) l->stop();
     for (auto& t : pool) t.join();
     log::info("stopped");
     return 0;

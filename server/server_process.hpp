@@ -7,7 +7,8 @@
 //   return srv.run();
 //
 // Everything is set up before run(); handlers then run on the I/O threads
-// (--threads), each connection's on its own strand (socketio/sio_server.hpp).
+// (--threads: one loop per thread), each connection's on its loop's one thread
+// (socketio/sio_server.hpp).
 #pragma once
 
 #include "server/core/config.hpp"
@@ -37,7 +38,8 @@ public:
     const config& cfg() const;
     // The Socket.IO server: namespaces, middleware, broadcasts.
     sio_server& io();
-    // The I/O threads' context, for the application's own timers and strands.
+    // The main I/O loop (its one thread also runs the listener and the producer),
+    // for the application's own timers and strands.
     boost::asio::io_context& io_context();
     // What plain WebSocket connections (/_ws/...) get; none by default.
     void set_plain_endpoint(std::shared_ptr<plain_endpoint> e);

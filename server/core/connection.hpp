@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace beastio::server {
 
 // One immutable WebSocket message body, shared by every recipient of a broadcast.
@@ -83,6 +87,11 @@ public:
     // by then (f is dropped without running).
     using cancel_fn = std::function<void()>;
     virtual cancel_fn run_after(std::chrono::milliseconds delay, std::function<void()> f) = 0;
+
+    // The I/O loop whose one thread runs this connection, fixed for its life;
+    // nullptr when it has none of its own (a strand, a test's connection). A
+    // fan-out hands each loop the deliveries of its connections in one task.
+    virtual boost::asio::io_context* home() const noexcept { return nullptr; }
 };
 
 }  // namespace beastio::server

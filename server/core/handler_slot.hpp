@@ -37,9 +37,9 @@ public:
         return ::operator new(n, std::align_val_t(align));
     }
 
-    void deallocate(void* p, std::size_t n, std::size_t align) {
+    void deallocate(void* p, std::size_t, std::size_t align) {
         if (p == storage_) taken_.store(false, std::memory_order_release);
-        else ::operator delete(p, n, std::align_val_t(align));
+        else ::operator delete(p, std::align_val_t(align));
     }
 
 private:

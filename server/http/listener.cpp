@@ -29,13 +29,11 @@ void listener::stop() {
 
 void listener::do_accept() {
     if (!acceptor_.is_open()) return;
-    // Each connection on a strand of its own; with --threads 1 on the one I/O
-    // thread itself, with no strand to cross (ws_session delivers in place).
-    const bool single_thread = (ctx_.cfg.threads == 0 ? 1 : ctx_.cfg.threads) == 1;
-    const net::any_io_executor ex =
-        single_thread ? net::any_io_executor(ioc_.get_executor()) : net::any_io_executor(net::make_strand(ioc_));
-    acceptor_.async_accept(ex,
-                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    // Each connection runs on one I/O loop, the loops in turn; one thread runs
+    // each loop, so a connection needs no strand (ws_session delivers in place
+    // on its own thread, and a fan-out hands each loop its share at once).
+    net::io_context& loop = ctx_.loops.empty() ? ioc_ : *ctx_.loops[next_loop_++ % ctx_.loops.size()];
+    acceptor_.async_accept(loop, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {

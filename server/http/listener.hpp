@@ -29,6 +29,7 @@ private:
 
     net::io_context& ioc_;
     context& ctx_;
+    std::size_t next_loop_ = 0;  // the loop the next connection runs on (ctx_.loops, in turn)
     net::ssl::context* ssl_;
     log::throttle accept_errors_{std::chrono::seconds(10)};
     net::strand<net::io_context::executor_type> strand_;

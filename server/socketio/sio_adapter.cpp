@@ -3,6 +3,7 @@
 #include "protocol/socketio/packet.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/log.hpp"
+#include "server/core/net.hpp"
 #include "server/socketio/sio_namespace.hpp"
 #include "server/socketio/sio_socket.hpp"
 
@@ -405,35 +406,68 @@ std::vector<socket_ptr> sio_memory_adapter::select(const broadcast_options& opts
     return out;
 }
 
-std::shared_ptr<const std::vector<socket_ptr>> sio_memory_adapter::targets(const broadcast_options& opts) const {
-    if (!opts.rooms.empty() || !opts.except.empty()) return std::make_shared<const std::vector<socket_ptr>>(select(opts));
-    if (!everyone_) everyone_ = std::make_shared<const std::vector<socket_ptr>>(select(opts));
+namespace {
+
+std::shared_ptr<const target_list> group_by_loop(std::vector<socket_ptr> sockets) {
+    auto t = std::make_shared<target_list>();
+    std::stable_sort(sockets.begin(), sockets.end(),
+                     [](const socket_ptr& a, const socket_ptr& b) { return std::less<>()(a->home(), b->home()); });
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        if (t->runs.empty() || t->runs.back().home != sockets[i]->home()) t->runs.push_back({sockets[i]->home(), i, i});
+        t->runs.back().end = i + 1;
+    }
+    t->sockets = std::move(sockets);
+    return t;
+}
+
+// Each other loop gets its connections' deliveries in one task, posted first
+// so that it works while this thread delivers to its own (and to connections
+// with no loop of their own, whose deliver() finds its way).
+void fan_out(const std::shared_ptr<const target_list>& to, const std::vector<out_frame>& frames, bool is_volatile) {
+    std::shared_ptr<const std::vector<out_frame>> shared;
+    for (const auto& r : to->runs) {
+        if (r.home == nullptr || r.home->get_executor().running_in_this_thread()) continue;
+        if (!shared) shared = std::make_shared<const std::vector<out_frame>>(frames);
+        net::post(*r.home, [to, shared, r, is_volatile] {
+            for (std::size_t i = r.begin; i < r.end; ++i) to->sockets[i]->deliver(*shared, is_volatile);
+        });
+    }
+    for (const auto& r : to->runs) {
+        if (r.home != nullptr && !r.home->get_executor().running_in_this_thread()) continue;
+        for (std::size_t i = r.begin; i < r.end; ++i) to->sockets[i]->deliver(frames, is_volatile);
+    }
+}
+
+}  // namespace
+
+std::shared_ptr<const target_list> sio_memory_adapter::targets(const broadcast_options& opts) const {
+    if (!opts.rooms.empty() || !opts.except.empty()) return group_by_loop(select(opts));
+    if (!everyone_) everyone_ = group_by_loop(select(opts));
     return everyone_;
 }
 
 broadcast_result sio_memory_adapter::broadcast(const broadcast_packet& packet, const broadcast_options& opts) {
     // Selected under the lock, delivered outside it: a fan-out never blocks joins.
     if (!rec_ || opts.is_volatile || !packet.is_event()) {
-        std::shared_ptr<const std::vector<socket_ptr>> to;
+        std::shared_ptr<const target_list> to;
         {
             std::lock_guard lock(mu_);
             to = targets(opts);
         }
-        const auto& frames = packet.frames();
-        for (const auto& s : *to) s->deliver(frames, opts.is_volatile);
-        return {to->size(), false};
+        fan_out(to, packet.frames(), opts.is_volatile);
+        return {to->sockets.size(), false};
     }
     // Logged: encoded once with its offset, queued in offset order (order_mu).
     std::lock_guard order(rec_->order_mu);
-    std::shared_ptr<const std::vector<socket_ptr>> to;
+    std::shared_ptr<const target_list> to;
     std::vector<out_frame> frames;
     {
         std::lock_guard lock(mu_);
         frames = rec_->append(packet, opts.rooms, opts.except);
         to = targets(opts);
     }
-    for (const auto& s : *to) s->deliver(frames, false);
-    return {to->size(), true};
+    fan_out(to, frames, false);
+    return {to->sockets.size(), true};
 }
 
 void sio_memory_adapter::unicast(sio_socket& s, const broadcast_packet& packet, bool is_volatile) {

@@ -240,6 +240,17 @@ using adapter_factory = std::function<std::unique_ptr<sio_adapter>(sio_namespace
 // The default: this process's sockets and rooms, under one lock per
 // namespace. With recovery on (the namespace's limits) it also keeps the
 // recovery log and the sessions of sockets that went away.
+// The targets of a broadcast, grouped by their connections' I/O loops (sio_socket::home):
+// each loop gets its group's deliveries in one task (--threads above 1).
+struct target_list {
+    struct run {
+        boost::asio::io_context* home;
+        std::size_t begin, end;
+    };
+    std::vector<socket_ptr> sockets;
+    std::vector<run> runs;
+};
+
 class sio_memory_adapter final : public sio_adapter {
 public:
     // with_recovery: keep the log and sessions when the namespace's limits turn
@@ -289,10 +300,10 @@ private:
     bool in_room(const std::string& sid, const std::string& room) const;
     bool excluded(const std::string& sid, const std::vector<std::string>& except) const;
     std::vector<socket_ptr> select(const broadcast_options& opts) const;
-    // Under mu_: the targets of a broadcast. To every socket of the namespace
-    // (the integers' every tick) it is a list kept from one broadcast to the
-    // next until a socket comes or goes: one reference taken, not one per socket.
-    std::shared_ptr<const std::vector<socket_ptr>> targets(const broadcast_options& opts) const;
+    // Under mu_. To every socket of the namespace (the integers' every tick)
+    // it is a list kept from one broadcast to the next until a socket comes or
+    // goes: one reference taken, not one per socket.
+    std::shared_ptr<const target_list> targets(const broadcast_options& opts) const;
     void erase_socket(const std::string& sid);
     void add_to_room(const std::string& room, const std::string& sid);
 
@@ -300,7 +311,7 @@ private:
     room_observer room_observer_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, socket_ptr> sockets_;
-    mutable std::shared_ptr<const std::vector<socket_ptr>> everyone_;  // sockets_ as a list; reset when it changes
+    mutable std::shared_ptr<const target_list> everyone_;  // sockets_ as a list; reset when it changes
     std::unordered_map<std::string, std::unordered_set<std::string>> rooms_;         // room -> sids
     std::unordered_map<std::string, std::unordered_set<std::string>> socket_rooms_;  // sid -> rooms
 };

@@ -10,7 +10,7 @@
 //   });
 //   chat.to("room-1").emit("news", {json::value("hello")});
 //
-// Threading: connection and event handlers run on the connection's strand,
+// Threading: connection and event handlers run on the connection's thread,
 // one at a time per connection. emit, join, leave, disconnect and the
 // selections may be called from any thread. Handlers are registered in the
 // connection handler (or before the server starts, for namespaces). Every
@@ -45,7 +45,7 @@
 namespace beastio::server {
 
 // Decides whether a CONNECT to a namespace nobody registered creates it. It
-// runs on the connection's strand, from any I/O thread, without a lock held.
+// runs on the connection's thread, from any I/O thread, without a lock held.
 using namespace_predicate = std::function<bool(std::string_view name, const json::value& auth)>;
 
 // socket.io's io.of(/regex/) or io.of(fn): a family of namespaces created on

@@ -16,7 +16,9 @@ sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::
       nsp_(nsp),
       conn_(std::move(conn)),
       auth_(std::move(auth)),
-      handshake_(std::move(handshake)) {}
+      handshake_(std::move(handshake)) {
+    if (auto c = conn_.lock()) home_ = c->home();
+}
 
 void sio_socket::adopt_session(const session_state& st) {
     id_ = st.sid;

@@ -36,6 +36,8 @@ public:
                handshake_ptr handshake = nullptr, std::string pid = {});
 
     const std::string& id() const { return id_; }
+    // The I/O loop of its connection (connection::home), fixed for its life.
+    boost::asio::io_context* home() const noexcept { return home_; }
     // The private session id of connection state recovery (empty when it is
     // off): sent to this client only, never to anyone else.
     const std::string& pid() const { return pid_; }
@@ -167,6 +169,7 @@ private:
     bool recovered_ = false;
     const std::shared_ptr<sio_namespace> nsp_;  // shared: a dynamic namespace may leave the registry first
     std::weak_ptr<connection> conn_;
+    boost::asio::io_context* home_ = nullptr;
     json::value auth_;
     handshake_ptr handshake_;
     std::atomic<bool> connected_{true};

@@ -17,6 +17,10 @@
 #include <optional>
 #include <string>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace beastio::server {
 
 // One WebSocket connection's place under --max-connections. Taken before the
@@ -59,6 +63,9 @@ private:
 
 struct context {
     config cfg;
+    // The I/O loops connections run on, one thread each, taken in turn (the
+    // first is the process's main loop); empty: the listener's own.
+    std::vector<boost::asio::io_context*> loops;
     sio_server io;
     std::shared_ptr<plain_endpoint> plain;  // set before the server starts; may stay empty
     connection_set open_connections;

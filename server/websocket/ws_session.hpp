@@ -2,8 +2,8 @@
 // plain WebSocket (to the application's plain_endpoint) or Engine.IO v4
 // (heartbeat, packet framing) with Socket.IO on top. Every async operation
 // holds a shared_ptr to it, so it lives exactly as long as something is
-// pending. It runs on its own strand, or, with --threads 1, on the one I/O
-// thread with no strand at all.
+// pending. It runs on one I/O loop, whose one thread runs all its handlers
+// (--threads N makes N loops), so it needs no strand.
 //
 // The WebSocket protocol is its own (RFC 6455 through protocol/websocket),
 // not Beast's stream: on the plain-TCP path an idle connection holds no read
@@ -59,6 +59,7 @@ public:
     void close(close_cause cause) override;
     void run_on_strand(std::function<void()> f) override;
     cancel_fn run_after(std::chrono::milliseconds delay, std::function<void()> f) override;
+    net::io_context* home() const noexcept override { return own_ioc_; }
 
 private:
     using std::enable_shared_from_this<ws_session<Stream>>::shared_from_this;
@@ -132,7 +133,7 @@ private:
     void on_binary_timeout(std::uint64_t generation, beast::error_code ec);
 
     transport_type io_;
-    net::io_context* own_ioc_ = nullptr;  // the I/O context, when the session runs on it without a strand
+    net::io_context* own_ioc_ = nullptr;  // its I/O loop (nullptr only on an executor of some other kind)
     context& ctx_;
     connection_slot slot_;
     const mode mode_;

@@ -114,7 +114,8 @@ ws_session<Stream>::ws_session(Stream&& stream, context& ctx, connection_slot sl
       phase_timer_(io_.get_executor()),
       binary_timer_(io_.get_executor()) {
     // Looked up once: every delivery asks (on_own_thread), and a copy of the executor is not free.
-    if (const auto* ex = io_.get_executor().template target<net::io_context::executor_type>()) own_ioc_ = &ex->context();
+    const auto executor = io_.get_executor();  // target() points into it: it must outlive the lookup
+    if (const auto* ex = executor.template target<net::io_context::executor_type>()) own_ioc_ = &ex->context();
 }
 
 template <class Stream>
