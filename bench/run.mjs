@@ -335,7 +335,7 @@ function markdown(meta, deliver, idle, storms, threads, pictures) {
   if (storms.length) {
     L.push('### Reconnect storm (recovery on, server killed with SIGKILL and restarted)', '');
     L.push('| server | clients | all rejoined after (s) | recovered | gaps / dups |', '|---|---|---|---|---|');
-    for (const r of storms) L.push(`| ${r.kind} | ${r.clients} | ${r.exitCode === 0 ? fmt(r.storm_s) : 'not all'} | ${r.storm_recovered} | ${r.gaps} / ${r.duplicates} |`);
+    for (const r of storms) L.push(`| ${r.kind} | ${r.clients} | ${r.exitCode === 0 ? fmt(r.storm_s) : `not all: ${r.storm_rejoined} of ${r.clients} in ${QUICK ? 30 : 60} s`} | ${r.storm_recovered} | ${r.gaps} / ${r.duplicates} |`);
     L.push('', 'The sessions lived in the killed process, so none can be recovered: the rejoin time is the whole measure.', '');
   }
   if (threads.length === 2) {
