@@ -424,16 +424,19 @@ std::shared_ptr<const target_list> group_by_loop(std::vector<socket_ptr> sockets
 // so that it works while this thread delivers to its own (and to connections
 // with no loop of their own, whose deliver() finds its way).
 void fan_out(const std::shared_ptr<const target_list>& to, const std::vector<out_frame>& frames, bool is_volatile) {
+    const auto elsewhere = [](const target_list::run& r) {
+        return r.home != nullptr && !r.home->get_executor().running_in_this_thread();
+    };
     std::shared_ptr<const std::vector<out_frame>> shared;
     for (const auto& r : to->runs) {
-        if (r.home == nullptr || r.home->get_executor().running_in_this_thread()) continue;
+        if (!elsewhere(r)) continue;
         if (!shared) shared = std::make_shared<const std::vector<out_frame>>(frames);
         net::post(*r.home, [to, shared, r, is_volatile] {
             for (std::size_t i = r.begin; i < r.end; ++i) to->sockets[i]->deliver(*shared, is_volatile);
         });
     }
     for (const auto& r : to->runs) {
-        if (r.home != nullptr && !r.home->get_executor().running_in_this_thread()) continue;
+        if (elsewhere(r)) continue;
         for (std::size_t i = r.begin; i < r.end; ++i) to->sockets[i]->deliver(frames, is_volatile);
     }
 }

@@ -237,9 +237,6 @@ private:
 
 using adapter_factory = std::function<std::unique_ptr<sio_adapter>(sio_namespace&)>;
 
-// The default: this process's sockets and rooms, under one lock per
-// namespace. With recovery on (the namespace's limits) it also keeps the
-// recovery log and the sessions of sockets that went away.
 // The targets of a broadcast, grouped by their connections' I/O loops (sio_socket::home):
 // each loop gets its group's deliveries in one task (--threads above 1).
 struct target_list {
@@ -251,6 +248,9 @@ struct target_list {
     std::vector<run> runs;
 };
 
+// The default: this process's sockets and rooms, under one lock per
+// namespace. With recovery on (the namespace's limits) it also keeps the
+// recovery log and the sessions of sockets that went away.
 class sio_memory_adapter final : public sio_adapter {
 public:
     // with_recovery: keep the log and sessions when the namespace's limits turn

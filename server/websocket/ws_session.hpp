@@ -178,7 +178,6 @@ private:
     net::steady_timer heartbeat_timer_;
     std::chrono::steady_clock::time_point heartbeat_due_{};
     bool heartbeat_waiting_ = false;
-    bool heartbeat_armed_ = false;
     // The deadlines of one phase at a time: the opening handshake, then joining
     // a namespace (Engine.IO), then the close handshake.
     net::steady_timer phase_timer_;

@@ -440,8 +440,8 @@ void ws_session<Stream>::on_message(std::string_view bytes, bool binary) {
 
 template <class Stream>
 bool ws_session<Stream>::on_own_thread() {
-    // With --threads 1 the session has the I/O context's own executor (no
-    // strand): on that thread it may act at once. On a strand, dispatch decides.
+    // On its loop's one thread the session may act at once; from any other
+    // thread, deliver() and close() post to that loop.
     return own_ioc_ != nullptr && own_ioc_->get_executor().running_in_this_thread();
 }
 
@@ -844,7 +844,6 @@ void ws_session<Stream>::finish(close_cause cause) {
 template <class Stream>
 void ws_session<Stream>::arm_heartbeat(std::chrono::milliseconds after) {
     heartbeat_due_ = std::chrono::steady_clock::now() + after;
-    heartbeat_armed_ = true;
     // A wait that ends no later than the new deadline stays: it waits again for the rest.
     if (heartbeat_waiting_ && heartbeat_timer_.expiry() <= heartbeat_due_) return;
     wait_heartbeat();
@@ -863,9 +862,8 @@ template <class Stream>
 void ws_session<Stream>::on_heartbeat(beast::error_code ec) {
     if (ec) return;  // cancelled: closing, or a wait for an earlier deadline replaced this one
     heartbeat_waiting_ = false;
-    if (closing_ || !eio_ || !heartbeat_armed_) return;
+    if (closing_ || !eio_) return;
     if (std::chrono::steady_clock::now() < heartbeat_due_) return wait_heartbeat();
-    heartbeat_armed_ = false;
     guarded("heartbeat", [&] { eio_->on_heartbeat_timer(); });
 }
 
