@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,12 +70,14 @@ public:
     virtual ~connection() = default;
 
     // Thread-safe. Queues the frames in order, as one unit: no other frame of
-    // this connection is written between them.
+    // this connection is written between them. The frames are borrowed for
+    // the call: a connection copies them (a reference each) only when they
+    // must wait to be written or go to another thread.
     virtual void deliver(out_frame frame) = 0;
-    virtual void deliver(std::vector<out_frame> frames) = 0;
+    virtual void deliver(std::span<const out_frame> frames) = 0;
     // Thread-safe. A volatile packet: queued like deliver() when nothing waits
     // to be written, dropped otherwise (socket.io's volatile emits).
-    virtual void deliver_volatile(std::vector<out_frame> frames) = 0;
+    virtual void deliver_volatile(std::span<const out_frame> frames) = 0;
 
     // Thread-safe. Closes the connection with a WebSocket close frame.
     virtual void close(close_cause cause) = 0;

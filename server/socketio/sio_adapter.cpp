@@ -420,6 +420,21 @@ std::shared_ptr<const target_list> group_by_loop(std::vector<socket_ptr> sockets
     return t;
 }
 
+// Once there are a few thousand targets their state no longer fits in the
+// cache, and each delivery waited on two misses in a row: the socket's members,
+// then its connection's reference count (perf, 5000 clients: nine tenths of
+// sio_socket::deliver's samples). Asked for some targets ahead, the misses of
+// several targets overlap instead.
+void deliver_run(const target_list& to, const target_list::run& r, const std::vector<out_frame>& frames,
+                 bool is_volatile) {
+    constexpr std::size_t ahead = 8;
+    for (std::size_t i = r.begin; i < r.end; ++i) {
+        if (i + 2 * ahead < r.end) to.sockets[i + 2 * ahead]->prefetch();
+        if (i + ahead < r.end) to.sockets[i + ahead]->prefetch_connection();
+        to.sockets[i]->deliver(frames, is_volatile);
+    }
+}
+
 // Each other loop gets its connections' deliveries in one task, posted first
 // so that it works while this thread delivers to its own (and to connections
 // with no loop of their own, whose deliver() finds its way).
@@ -431,14 +446,10 @@ void fan_out(const std::shared_ptr<const target_list>& to, const std::vector<out
     for (const auto& r : to->runs) {
         if (!elsewhere(r)) continue;
         if (!shared) shared = std::make_shared<const std::vector<out_frame>>(frames);
-        net::post(*r.home, [to, shared, r, is_volatile] {
-            for (std::size_t i = r.begin; i < r.end; ++i) to->sockets[i]->deliver(*shared, is_volatile);
-        });
+        net::post(*r.home, [to, shared, r, is_volatile] { deliver_run(*to, r, *shared, is_volatile); });
     }
-    for (const auto& r : to->runs) {
-        if (elsewhere(r)) continue;
-        for (std::size_t i = r.begin; i < r.end; ++i) to->sockets[i]->deliver(frames, is_volatile);
-    }
+    for (const auto& r : to->runs)
+        if (!elsewhere(r)) deliver_run(*to, r, frames, is_volatile);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ bool sio_client::joined_any() {
 }
 
 void sio_client::send(const sio::packet& p) {
-    if (auto c = conn_.lock()) deliver_frames(*c, to_frames(sio::encode_frame(p)));
+    if (auto c = conn_.lock()) c->deliver(to_frames(sio::encode_frame(p)));
 }
 
 void sio_client::send_connect_error(const std::string& nsp, const connect_error& err) {

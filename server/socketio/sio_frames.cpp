@@ -27,9 +27,4 @@ broadcast_packet event_packet(std::string_view nsp, std::string_view event, cons
         });
 }
 
-void deliver_frames(connection& c, const std::vector<out_frame>& frames) {
-    if (frames.size() == 1) c.deliver(frames.front());
-    else c.deliver(frames);
-}
-
 }  // namespace beastio::server

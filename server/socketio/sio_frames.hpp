@@ -14,7 +14,5 @@ std::vector<out_frame> to_frames(sio::encoded&& e);
 // An EVENT to emit, encoded on demand (with a recovery offset when an adapter
 // logs it). event and args must outlive the packet's use (the emit call).
 broadcast_packet event_packet(std::string_view nsp, std::string_view event, const json::array& args);
-// Queues one packet's frames on c, together.
-void deliver_frames(connection& c, const std::vector<out_frame>& frames);
 
 }  // namespace beastio::server

@@ -11,13 +11,25 @@ namespace beastio::server {
 
 sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<connection> conn,
                        json::value auth, handshake_ptr handshake, std::string pid)
-    : id_(std::move(id)),
+    : conn_(std::move(conn)),
+      id_(std::move(id)),
       pid_(std::move(pid)),
       nsp_(nsp),
-      conn_(std::move(conn)),
       auth_(std::move(auth)),
       handshake_(std::move(handshake)) {
-    if (auto c = conn_.lock()) home_ = c->home();
+    if (auto c = conn_.lock()) {
+        conn_address_ = c.get();
+        home_ = c->home();
+    }
+}
+
+void sio_socket::prefetch_connection() const noexcept {
+    // A connection made by std::make_shared has its reference counts just in
+    // front of it (libstdc++: 16 bytes), which deliver()'s lock() touches first.
+    const auto at = reinterpret_cast<std::uintptr_t>(conn_address_);
+    if (at == 0) return;
+    __builtin_prefetch(reinterpret_cast<const void*>(at - 16));
+    __builtin_prefetch(reinterpret_cast<const void*>(at + 48));
 }
 
 void sio_socket::adopt_session(const session_state& st) {
@@ -56,7 +68,7 @@ void sio_socket::set_data(json::value v) {
 
 void sio_socket::send_frames(std::vector<out_frame> frames) {
     if (!connected()) return;
-    if (auto c = conn_.lock()) deliver_frames(*c, frames);
+    if (auto c = conn_.lock()) c->deliver(frames);
 }
 
 void sio_socket::deliver(const std::vector<out_frame>& frames, bool is_volatile) {
@@ -64,7 +76,7 @@ void sio_socket::deliver(const std::vector<out_frame>& frames, bool is_volatile)
     auto c = conn_.lock();
     if (!c) return;
     if (is_volatile) c->deliver_volatile(frames);
-    else deliver_frames(*c, frames);
+    else c->deliver(frames);
 }
 
 bool sio_socket::emit(std::string_view event, const json::array& args, bool is_volatile) {
@@ -251,7 +263,7 @@ void sio_socket::disconnect(bool close) {
         // client does once told is served by a server that agrees it left.
         // sio_client notices !connected() and forgets the socket.
         self->finish("server namespace disconnect");
-        if (conn) deliver_frames(*conn, frames);
+        if (conn) conn->deliver(frames);
     });
 }
 

@@ -54,8 +54,8 @@ public:
     void start(http::request<http::string_body> req);
 
     void deliver(out_frame frame) override;
-    void deliver(std::vector<out_frame> frames) override;
-    void deliver_volatile(std::vector<out_frame> frames) override;
+    void deliver(std::span<const out_frame> frames) override;
+    void deliver_volatile(std::span<const out_frame> frames) override;
     void close(close_cause cause) override;
     void run_on_strand(std::function<void()> f) override;
     cancel_fn run_after(std::chrono::milliseconds delay, std::function<void()> f) override;
@@ -85,7 +85,7 @@ private:
     bool protocol_error(std::uint16_t code, std::string detail);
 
     // eio_transport
-    void send(out_frame f) override { enqueue(std::move(f)); }
+    void send(out_frame f) override { enqueue(f); }
     void close(close_cause cause, std::string detail) override { start_close(cause, std::move(detail)); }
     void set_heartbeat_timer(std::chrono::milliseconds after) override { arm_heartbeat(after); }
     void cancel_connect_timer() override;
@@ -94,13 +94,18 @@ private:
     // ---- writing ----
     // Whether the caller may act on the session here and now (it is on the session's thread).
     bool on_own_thread();
-    void enqueue(out_frame f);
+    void enqueue(const out_frame& f);
     // One packet: queued together. A droppable (volatile) one is dropped when frames already wait.
-    void enqueue(std::span<out_frame> frames, bool droppable = false);
+    // When nothing waits (a connection that keeps up) it is written at once, not queued.
+    void enqueue(std::span<const out_frame> frames, bool droppable = false);
     // Writes what is owed (the pong, the keep-alive ping, the queued frames, the close frame) now,
     // as far as the socket takes it; the rest is copied aside and written when it is writable.
     void flush();
-    void collect(batch& b);
+    // One write of what is owed, then `direct`: a packet that was never queued (nothing else
+    // was). False when nothing more can go now: nothing was owed, the socket is full (a wait
+    // is armed), the write failed, or the close frame went out.
+    bool write_batch(std::span<const out_frame> direct = {});
+    void collect(batch& b, std::span<const out_frame> direct);
     void taken(const batch& b, std::size_t written);
     void on_writable(beast::error_code ec);
     void on_tls_written(beast::error_code ec);

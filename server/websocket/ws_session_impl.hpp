@@ -11,6 +11,7 @@
 
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -457,41 +458,43 @@ void ws_session<Stream>::deliver(out_frame frame) {
 }
 
 template <class Stream>
-void ws_session<Stream>::deliver(std::vector<out_frame> frames) {
+void ws_session<Stream>::deliver(std::span<const out_frame> frames) {
     if (frames.empty()) return;
     if (on_own_thread()) {
         guarded("deliver", [&] { enqueue(frames); });
         return;
     }
-    net::dispatch(io_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
+    net::dispatch(io_.get_executor(), [self = shared_from_this(), fs = std::vector(frames.begin(), frames.end())] {
         self->guarded("deliver", [&] { self->enqueue(fs); });
     });
 }
 
 template <class Stream>
-void ws_session<Stream>::deliver_volatile(std::vector<out_frame> frames) {
+void ws_session<Stream>::deliver_volatile(std::span<const out_frame> frames) {
     if (frames.empty()) return;
     if (on_own_thread()) {
         guarded("deliver", [&] { enqueue(frames, true); });
         return;
     }
-    net::dispatch(io_.get_executor(), [self = shared_from_this(), fs = std::move(frames)]() mutable {
+    net::dispatch(io_.get_executor(), [self = shared_from_this(), fs = std::vector(frames.begin(), frames.end())] {
         self->guarded("deliver", [&] { self->enqueue(fs, true); });
     });
 }
 
 template <class Stream>
-void ws_session<Stream>::enqueue(out_frame f) {
-    enqueue(std::span<out_frame>(&f, 1));
+void ws_session<Stream>::enqueue(const out_frame& f) {
+    enqueue(std::span<const out_frame>(&f, 1));
 }
 
 template <class Stream>
-void ws_session<Stream>::enqueue(std::span<out_frame> frames, bool droppable) {
+void ws_session<Stream>::enqueue(std::span<const out_frame> frames, bool droppable) {
     if (closing_ || !accepted_) return;
     // b64 clients get attachments as "b<base64>" text (their size is what counts).
-    if (handshake_.base64) {
-        for (auto& f : frames)
+    if (handshake_.base64 && std::any_of(frames.begin(), frames.end(), [](const out_frame& f) { return f.binary; })) {
+        std::vector<out_frame> text(frames.begin(), frames.end());
+        for (auto& f : text)
             if (f.binary) f = out_frame{make_frame(eio::encode_base64_message(*f.data)), false};
+        return enqueue(text, droppable);
     }
     // The limits are checked per packet: its frames go in together or not at
     // all. They bound what waits behind the bytes being written (those may
@@ -518,18 +521,34 @@ void ws_session<Stream>::enqueue(std::span<out_frame> frames, bool droppable) {
             return;
         }
     }
+    // The usual case of a broadcast: nothing waits, so the packet is written
+    // now from the caller's frames, with no reference taken and nothing
+    // queued (what the kernel does not take is copied aside, as for a batch).
+    if constexpr (!tls) {
+        if (waiting == 0 && !writing_ && !dropped_ && frames.size() <= ws_detail::write_scratch::max_frames) {
+            write_batch(frames);
+            return;
+        }
+    }
     // All frames of one packet go in together, never interleaved with another.
-    for (auto& f : frames) queue_.push_back(std::move(f));
+    for (const auto& f : frames) queue_.push_back(f);
     flush();
 }
 
 template <class Stream>
-void ws_session<Stream>::collect(batch& b) {
+void ws_session<Stream>::collect(batch& b, std::span<const out_frame> direct) {
     auto& s = ws_detail::thread_write_scratch();
     char* h = s.headers.data();
     const auto add = [&](const void* p, std::size_t n) {
         s.buffers[b.buffers++] = net::const_buffer(p, n);
         b.bytes += n;
+    };
+    const auto add_frame = [&](const out_frame& f) {
+        const std::size_t size = frame_bytes(f);
+        const std::size_t n = ws::write_header(h, f.binary ? ws::opcode::binary : ws::opcode::text, size);
+        add(h, n);
+        h += n;
+        if (size) add(f.data->data(), size);
     };
     if (close_sent_ || out_has_close_) return;  // nothing follows a close frame
     if (pong_owed_) {
@@ -547,14 +566,10 @@ void ws_session<Stream>::collect(batch& b) {
     }
     while (b.frames < queue_.size() && b.frames < ws_detail::write_scratch::max_frames &&
            b.bytes < ws_detail::write_scratch::max_bytes) {
-        const out_frame& f = queue_.at(b.frames);
-        const std::size_t size = frame_bytes(f);
-        const std::size_t n = ws::write_header(h, f.binary ? ws::opcode::binary : ws::opcode::text, size);
-        add(h, n);
-        h += n;
-        if (size) add(f.data->data(), size);
+        add_frame(queue_.at(b.frames));
         ++b.frames;
     }
+    for (const auto& f : direct) add_frame(f);  // only when the queue is empty: it fits
     if (close_owed_ && b.frames == queue_.size()) {
         add(close_frame_.data(), close_frame_.size());
         b.close = true;
@@ -595,7 +610,7 @@ void ws_session<Stream>::flush() {
     if constexpr (tls) {
         // The TLS stream writes one buffer per record: the batch is copied into one.
         batch b;
-        collect(b);
+        collect(b, {});
         if (b.bytes == 0) return;
         const auto& s = ws_detail::thread_write_scratch();
         out_.clear();
@@ -608,29 +623,44 @@ void ws_session<Stream>::flush() {
             self->on_tls_written(ec);
         });
     } else {
-        // A few batches at most (64 frames each), then the others get their turn.
-        for (int round = 0; round < 4; ++round) {
-            batch b;
-            collect(b);
-            if (b.bytes == 0) return;
-            const auto& s = ws_detail::thread_write_scratch();
-            beast::error_code ec;
-            std::size_t n = io_.write_some(std::span(s.buffers.data(), b.buffers), ec);
-            if (ec == net::error::would_block || ec == net::error::try_again) {
-                n = 0;
-                ec = {};
-            }
-            if (ec) return write_failed(ec);
-            taken(b, n);
-            if (n < b.bytes) {
-                writing_ = true;
-                io_.async_wait(tcp::socket::wait_write,
-                               [self = shared_from_this()](beast::error_code e) { self->on_writable(e); });
-                return;
-            }
-            if (b.close) return close_written();
-        }
+        // A few batches at most (30 frames each), then the others get their turn.
+        for (int round = 0; round < 4; ++round)
+            if (!write_batch()) return;
         net::post(io_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Stream>
+bool ws_session<Stream>::write_batch(std::span<const out_frame> direct) {
+    if constexpr (tls) {
+        return false;  // the TLS path writes through flush()'s copy
+    } else {
+        batch b;
+        collect(b, direct);
+        if (b.bytes == 0) return false;
+        const auto& s = ws_detail::thread_write_scratch();
+        beast::error_code ec;
+        std::size_t n = io_.write_some(std::span(s.buffers.data(), b.buffers), ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            n = 0;
+            ec = {};
+        }
+        if (ec) {
+            write_failed(ec);
+            return false;
+        }
+        taken(b, n);
+        if (n < b.bytes) {
+            writing_ = true;
+            io_.async_wait(tcp::socket::wait_write,
+                           [self = shared_from_this()](beast::error_code e) { self->on_writable(e); });
+            return false;
+        }
+        if (b.close) {
+            close_written();
+            return false;
+        }
+        return true;
     }
 }
 

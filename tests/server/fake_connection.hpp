@@ -26,17 +26,17 @@ public:
         ++units_;
         record(frame);
     }
-    void deliver(std::vector<server::out_frame> frames) override {
+    void deliver(std::span<const server::out_frame> frames) override {
         ++units_;
         for (const auto& f : frames) record(f);
     }
     // Dropped while the test says frames are waiting (backlogged), queued otherwise.
-    void deliver_volatile(std::vector<server::out_frame> frames) override {
+    void deliver_volatile(std::span<const server::out_frame> frames) override {
         if (backlogged) {
             ++dropped;
             return;
         }
-        deliver(std::move(frames));
+        deliver(frames);
     }
     void close(server::close_cause cause) override { closes.push_back(cause); }
     // The test thread plays the strand: run inline, as dispatch does on the strand.

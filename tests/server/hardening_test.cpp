@@ -336,8 +336,8 @@ namespace {
 class full_connection final : public beastio::server::connection {
 public:
     void deliver(beastio::server::out_frame) override { overflow(); }
-    void deliver(std::vector<beastio::server::out_frame>) override { overflow(); }
-    void deliver_volatile(std::vector<beastio::server::out_frame>) override {}  // dropped: the queue is full
+    void deliver(std::span<const beastio::server::out_frame>) override { overflow(); }
+    void deliver_volatile(std::span<const beastio::server::out_frame>) override {}  // dropped: the queue is full
     void close(close_cause) override {}
     void run_on_strand(std::function<void()> f) override { f(); }
     cancel_fn run_after(std::chrono::milliseconds, std::function<void()>) override { return [] {}; }
