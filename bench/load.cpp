@@ -8,6 +8,8 @@
 // One thread, one Asio loop. A client holds no read buffer: it waits until its
 // socket is readable and reads into the loop's one buffer (a partial frame,
 // rare, is kept). It writes only small frames (the CONNECT, pongs), at once.
+// With --read-every-ms it runs its loop in passes that far apart instead, so
+// that one read takes several frames (for rows the server must bound).
 //
 // Modes:
 //   deliver  connect N, warm up, measure a window, wait a grace period; report
