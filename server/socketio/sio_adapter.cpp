@@ -408,10 +408,16 @@ std::vector<socket_ptr> sio_memory_adapter::select(const broadcast_options& opts
 
 namespace {
 
+// Within a loop the targets go in the memory order of their connections, not
+// the hash table's: neighbours in memory are written one after another, and so
+// (made at about the same time) are the kernel's sockets, which the caches and
+// the TLB favour over a random walk once there are thousands.
 std::shared_ptr<const target_list> group_by_loop(std::vector<socket_ptr> sockets) {
     auto t = std::make_shared<target_list>();
-    std::stable_sort(sockets.begin(), sockets.end(),
-                     [](const socket_ptr& a, const socket_ptr& b) { return std::less<>()(a->home(), b->home()); });
+    std::sort(sockets.begin(), sockets.end(), [](const socket_ptr& a, const socket_ptr& b) {
+        const auto ha = reinterpret_cast<std::uintptr_t>(a->home()), hb = reinterpret_cast<std::uintptr_t>(b->home());
+        return ha != hb ? ha < hb : a->connection_address() < b->connection_address();
+    });
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         if (t->runs.empty() || t->runs.back().home != sockets[i]->home()) t->runs.push_back({sockets[i]->home(), i, i});
         t->runs.back().end = i + 1;

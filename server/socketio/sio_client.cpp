@@ -276,12 +276,8 @@ void sio_client::disconnect_all() {
         s->finish("server namespace disconnect");
         told.push_back(name);
     }
-    for (const auto& name : told) {
-        sio::packet p;
-        p.type = sio::packet_type::disconnect;
-        p.nsp = name;
-        send(p);
-    }
+    if (auto c = conn_.lock())
+        for (const auto& name : told) c->deliver(disconnect_frames(name));
 }
 
 void sio_client::close_all(std::string_view reason, bool keep_sessions) {

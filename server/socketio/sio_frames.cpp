@@ -12,6 +12,13 @@ std::vector<out_frame> to_frames(sio::encoded&& e) {
     return frames;
 }
 
+std::vector<out_frame> disconnect_frames(std::string_view nsp) {
+    sio::packet p;
+    p.type = sio::packet_type::disconnect;
+    p.nsp = std::string(nsp);
+    return to_frames(sio::encode_frame(p));
+}
+
 broadcast_packet event_packet(std::string_view nsp, std::string_view event, const json::array& args) {
     return broadcast_packet::event(
         [nsp, event, &args](std::optional<std::string_view> offset) {

@@ -254,10 +254,7 @@ void sio_socket::disconnect(bool close) {
     // Handlers and the namespace table of this socket belong to the connection's strand.
     c->run_on_strand([self = shared_from_this()] {
         if (!self->connected()) return;
-        sio::packet p;
-        p.type = sio::packet_type::disconnect;
-        p.nsp = self->nsp_->name();
-        const auto frames = to_frames(sio::encode_frame(p));
+        const auto frames = disconnect_frames(self->nsp_->name());
         auto conn = self->conn_.lock();
         // Gone from the namespace before the client can hear it: whatever the
         // client does once told is served by a server that agrees it left.

@@ -38,6 +38,9 @@ public:
     const std::string& id() const { return id_; }
     // The I/O loop of its connection (connection::home), fixed for its life.
     boost::asio::io_context* home() const noexcept { return home_; }
+    // Where its connection lives in memory (never dereferenced): a fan-out
+    // writes in this order (sio_adapter.cpp, group_by_loop).
+    std::uintptr_t connection_address() const noexcept { return reinterpret_cast<std::uintptr_t>(conn_address_); }
     // The private session id of connection state recovery (empty when it is
     // off): sent to this client only, never to anyone else.
     const std::string& pid() const { return pid_; }

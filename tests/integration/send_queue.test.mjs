@@ -90,3 +90,26 @@ test('a reader that keeps up is never closed, even with packets bigger than the 
   }
   assert.equal(client.isClosed, false);
 });
+
+test('a reader that stops, until its frames wait behind a partial write, gets every one in order once it reads', async (t) => {
+  // 120 echoes of 200 kB (24 MB) outgrow both sockets' buffers, so the server
+  // writes part of one frame, keeps the rest aside and queues the others
+  // behind it; the limits are far away.
+  const srv = await withServer(t, { flags: { ...QUIET, '--send-queue-limit': '100000', '--send-queue-bytes': String(1 << 30) } });
+  const { client } = await openSio(srv.port, { readAuth: true });
+  t.after(() => client.terminate());
+  client.ws.pause();
+  const count = 120;
+  const body = (i) => `${String(i).padStart(4, '0')}${'q'.repeat(200000)}`;
+  for (let i = 0; i < count; i++) {
+    await client.send(`42["message","${body(i)}"]`);
+    while (client.ws.bufferedAmount > 4_000_000) await sleep(5);  // pacing only: our own send buffer
+  }
+  client.ws.resume();
+  for (let i = 0; i < count; i++) {
+    const text = await client.nextText(30000);
+    assert.equal(text.slice('42["message-back","'.length, '42["message-back","'.length + 4), String(i).padStart(4, '0'), 'in order');
+    assert.equal(text, `42["message-back","${body(i)}"]`);
+  }
+  assert.equal(client.isClosed, false);
+});
