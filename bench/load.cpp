@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <thread>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -44,6 +43,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace net = boost::asio;

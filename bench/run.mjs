@@ -199,7 +199,8 @@ async function stormPoint(kind, clients) {
   });
   if (restarted) await restarted;
   await stopServer(s);
-  progress(`${kind} storm ${clients}: all rejoined in ${r.storm_s.toFixed(2)} s (${r.storm_recovered} recovered)`);
+  progress(`${kind} storm ${clients}: ${r.exitCode === 0 ? `all rejoined in ${r.storm_s.toFixed(2)} s` : `${r.storm_rejoined} of ${clients} rejoined`} ` +
+    `(${r.storm_recovered} recovered)`);
   return { kind, clients, ...r };
 }
 
@@ -313,7 +314,7 @@ function markdown(meta, deliver, idle, storms, threads, pictures) {
       `${hasSio ? ` | ${ratio(s?.server_user_us, b?.server_user_us)}` : ''}${hasFloor ? ` | ${ratio(b?.server_us, f?.server_us)}` : ''} |`);
   }
   L.push('', 'ᶜ client-bound: the load generator used ≥ 90 % of its core in the window. ' +
-    `ʳ more than ${SATURATING} deliveries/s asked, beyond every server here: the generator reads every ${READ_EVERY_MS} ms ` +
+    `ʳ ${SATURATING} deliveries/s or more asked, beyond every server here: the generator reads every ${READ_EVERY_MS} ms ` +
     '(one read takes what came meanwhile), so that the server, not the generator, bounds the row; such rows report no latency.', '');
   L.push('### Deliveries, latency and fan-out spread', '');
   L.push('| clients × rate | server | deliveries/s (target) | server CPU | fan-out latency p50 / p99 ms | spread p50 / p99 ms | sustained | gaps / dups / errors |');

@@ -94,6 +94,8 @@ private:
     // ---- writing ----
     // Whether the caller may act on the session here and now (it is on the session's thread).
     bool on_own_thread();
+    // deliver() and deliver_volatile(): enqueue here, or on the session's thread.
+    void deliver_packet(std::span<const out_frame> frames, bool droppable);
     void enqueue(const out_frame& f);
     // One packet: queued together. A droppable (volatile) one is dropped when frames already wait.
     // When nothing waits (a connection that keeps up) it is written at once, not queued.

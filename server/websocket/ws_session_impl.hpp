@@ -459,26 +459,26 @@ void ws_session<Stream>::deliver(out_frame frame) {
 
 template <class Stream>
 void ws_session<Stream>::deliver(std::span<const out_frame> frames) {
-    if (frames.empty()) return;
-    if (on_own_thread()) {
-        guarded("deliver", [&] { enqueue(frames); });
-        return;
-    }
-    net::dispatch(io_.get_executor(), [self = shared_from_this(), fs = std::vector(frames.begin(), frames.end())] {
-        self->guarded("deliver", [&] { self->enqueue(fs); });
-    });
+    deliver_packet(frames, false);
 }
 
 template <class Stream>
 void ws_session<Stream>::deliver_volatile(std::span<const out_frame> frames) {
+    deliver_packet(frames, true);
+}
+
+template <class Stream>
+void ws_session<Stream>::deliver_packet(std::span<const out_frame> frames, bool droppable) {
     if (frames.empty()) return;
     if (on_own_thread()) {
-        guarded("deliver", [&] { enqueue(frames, true); });
+        guarded("deliver", [&] { enqueue(frames, droppable); });
         return;
     }
-    net::dispatch(io_.get_executor(), [self = shared_from_this(), fs = std::vector(frames.begin(), frames.end())] {
-        self->guarded("deliver", [&] { self->enqueue(fs, true); });
-    });
+    // From another thread the frames must outlive the call: copied (a reference each).
+    net::dispatch(io_.get_executor(),
+                  [self = shared_from_this(), fs = std::vector(frames.begin(), frames.end()), droppable] {
+                      self->guarded("deliver", [&] { self->enqueue(fs, droppable); });
+                  });
 }
 
 template <class Stream>
